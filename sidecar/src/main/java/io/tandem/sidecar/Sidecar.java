@@ -1,0 +1,299 @@
+package io.tandem.sidecar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dapr.v1.DaprMetadataProtos.AppConnectionProperties;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.tandem.components.ComponentContext;
+import io.tandem.crds.Configuration;
+import io.tandem.crds.ResourceLoadException;
+import io.tandem.crds.ResourceLoader;
+import io.tandem.crds.Resources;
+import io.tandem.sidecar.api.ApiToken;
+import io.tandem.sidecar.grpc.EdgeInterceptor;
+import io.tandem.sidecar.grpc.GrpcApi;
+import io.tandem.sidecar.http.HttpApi;
+import io.tandem.sidecar.metadata.MetadataService;
+import io.tandem.sidecar.metrics.SidecarMetrics;
+import io.tandem.sidecar.registry.ComponentLoadException;
+import io.tandem.sidecar.registry.ComponentRegistry;
+import io.tandem.sidecar.secrets.SecretsService;
+import io.tandem.sidecar.state.StateService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running sidecar: loads resources and components, then serves the HTTP API, the gRPC API and
+ * metrics. Everything here is wiring; the rules live in the building-block services.
+ */
+public final class Sidecar implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("tandem.sidecar");
+  private static final Duration GRACE = Duration.ofSeconds(5);
+
+  private final SidecarConfig config;
+  private final Vertx vertx;
+  private final ExecutorService blocking;
+  private final ExecutorService grpcExecutor;
+  private final ComponentRegistry registry;
+  private final SidecarMetrics metrics;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+  private final List<HttpServer> httpServers = new ArrayList<>();
+  private HttpServer metricsServer;
+  private Server grpcServer;
+  private int httpPort;
+  private int metricsPort;
+
+  private Sidecar(SidecarConfig config) {
+    this.config = config;
+    this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    this.blocking = Executors.newFixedThreadPool(16, named("tandem-blocking"));
+    this.grpcExecutor =
+        Executors.newFixedThreadPool(
+            Math.max(4, Runtime.getRuntime().availableProcessors() * 2), named("tandem-grpc"));
+    this.metrics =
+        config.enableMetrics()
+            ? SidecarMetrics.prometheus(config.appId(), config.namespace())
+            : SidecarMetrics.inMemory(config.appId());
+    this.registry =
+        new ComponentRegistry(
+            ComponentContext.of(config.appId(), config.namespace(), blocking, System.getenv()));
+  }
+
+  /**
+   * Starts a sidecar and returns once every listener is bound. Fails, with nothing left running,
+   * when a resource file or a component cannot be loaded.
+   */
+  public static Sidecar start(SidecarConfig config)
+      throws ResourceLoadException, ComponentLoadException, IOException {
+    if (config.mode().equals("kubernetes")) {
+      throw new IllegalArgumentException(
+          "--mode kubernetes needs the Tandem operator to stream resources, which this build"
+              + " does not include yet; use --mode standalone with --resources-path");
+    }
+    Sidecar s = new Sidecar(config);
+    try {
+      s.startAll();
+      return s;
+    } catch (ResourceLoadException | ComponentLoadException | IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws ResourceLoadException, ComponentLoadException, IOException {
+    long t0 = System.nanoTime();
+    log.info("starting Tandem sidecar {}: {}", version(), config.describe());
+    ResourceLoader loader = new ResourceLoader();
+    List<String> features = new ArrayList<>();
+    if (config.configFile() != null) {
+      Configuration c = loader.loadConfiguration(config.configFile());
+      for (JsonNode f :
+          c.spec() == null ? List.<JsonNode>of() : iterable(c.spec().path("features"))) {
+        if (f.path("enabled").asBoolean(false)) {
+          features.add(f.path("name").asText());
+        }
+      }
+      log.info("configuration {} loaded from {}", c.name(), config.configFile());
+    }
+    Resources resources = loader.loadPaths(config.resourcesPaths());
+    registry.loadAll(resources.components());
+    registry.all().forEach(c -> metrics.componentLoaded());
+
+    StateService state = new StateService(registry, config.appId(), config.namespace(), metrics);
+    SecretsService secrets = new SecretsService(registry);
+    MetadataService metadata =
+        new MetadataService(
+            config.appId(),
+            version(),
+            registry,
+            AppConnectionProperties.newBuilder()
+                .setPort(config.appPort())
+                .setProtocol(config.appProtocol())
+                .setChannelAddress(config.appChannelAddress())
+                .build(),
+            features);
+    ApiToken token = new ApiToken(config.apiToken());
+    Runnable shutdown = this::shutdownFromApi;
+
+    startGrpc(new GrpcApi(state, secrets, metadata, shutdown), token);
+    HttpApi http =
+        new HttpApi(
+            state,
+            secrets,
+            metadata,
+            metrics,
+            token,
+            config.maxBodySize(),
+            ready::get,
+            ready::get,
+            shutdown);
+    startHttp(http.router(vertx));
+    if (config.enableMetrics()) {
+      startMetrics();
+    }
+    ready.set(true);
+    log.info(
+        "Tandem sidecar ready in {} ms: HTTP API on {}, gRPC API on {}, metrics {}",
+        (System.nanoTime() - t0) / 1_000_000,
+        httpPort,
+        grpcPort(),
+        config.enableMetrics() ? "on " + metricsPort : "off");
+  }
+
+  private void startGrpc(GrpcApi api, ApiToken token) throws IOException {
+    NettyServerBuilder b = null;
+    for (String address : config.listenAddresses()) {
+      InetSocketAddress sa = new InetSocketAddress(address, config.grpcPort());
+      b = b == null ? NettyServerBuilder.forAddress(sa) : b.addListenAddress(sa);
+    }
+    grpcServer =
+        b.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxBodySize()))
+            .executor(grpcExecutor)
+            .addService(ServerInterceptors.intercept(api, new EdgeInterceptor(token, metrics)))
+            .build()
+            .start();
+  }
+
+  private void startHttp(Router router) {
+    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    int port = config.httpPort();
+    for (String address : config.listenAddresses()) {
+      for (int i = 0; i < instances; i++) {
+        HttpServer server =
+            vertx.createHttpServer(new HttpServerOptions().setHost(address).setPort(port));
+        server.requestHandler(router);
+        await(server.listen(), "HTTP API on " + address + ":" + port);
+        httpServers.add(server);
+        // a port of 0 is resolved by the first bind; the rest share it
+        port = server.actualPort();
+      }
+    }
+    httpPort = port;
+  }
+
+  private void startMetrics() {
+    String address = config.listenAddresses().get(0);
+    metricsServer =
+        vertx.createHttpServer(
+            new HttpServerOptions().setHost(address).setPort(config.metricsPort()));
+    metricsServer.requestHandler(
+        req -> {
+          if (req.path().equals("/metrics") || req.path().equals("/")) {
+            req.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.scrape());
+          } else {
+            req.response().setStatusCode(404).end();
+          }
+        });
+    await(metricsServer.listen(), "metrics on " + address + ":" + config.metricsPort());
+    metricsPort = metricsServer.actualPort();
+  }
+
+  private static <T> T await(Future<T> f, String what) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable c = e.getCause() == null ? e : e.getCause();
+      throw new IllegalStateException("cannot start " + what + ": " + c.getMessage(), c);
+    }
+  }
+
+  private void shutdownFromApi() {
+    log.info("shutdown requested through the API");
+    close();
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public int grpcPort() {
+    return grpcServer == null ? 0 : grpcServer.getPort();
+  }
+
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  /** Completes when the sidecar has stopped, whoever stopped it. */
+  public CompletableFuture<Void> terminated() {
+    return terminated;
+  }
+
+  /** Stops accepting, lets in-flight calls finish for a grace period, then closes components. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      terminated.join();
+      return;
+    }
+    ready.set(false);
+    log.info("stopping Tandem sidecar {}", config.appId());
+    try {
+      if (grpcServer != null) {
+        grpcServer.shutdown();
+      }
+      for (HttpServer s : httpServers) {
+        await(s.close(), "closing HTTP server");
+      }
+      if (metricsServer != null) {
+        await(metricsServer.close(), "closing metrics server");
+      }
+      if (grpcServer != null
+          && !grpcServer.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        grpcServer.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.warn("error while stopping listeners: {}", e.getMessage());
+    } finally {
+      registry.close();
+      grpcExecutor.shutdown();
+      blocking.shutdown();
+      vertx.close();
+      log.info("Tandem sidecar {} stopped", config.appId());
+      terminated.complete(null);
+    }
+  }
+
+  static String version() {
+    String v = Sidecar.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  private static Iterable<JsonNode> iterable(JsonNode n) {
+    return n.isArray() ? n : List.of();
+  }
+
+  private static ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,96 @@
+package io.tandem.sidecar.api;
+
+import io.grpc.Status;
+
+/**
+ * The one error catalog: each entry carries Dapr's {@code errorCode}, the HTTP status, the gRPC
+ * status, and (where Dapr attaches one) the {@code google.rpc.ErrorInfo} reason. Both transports
+ * render an {@link ApiException} from these entries and from nothing else.
+ */
+public enum ApiError {
+  // Generic HTTP edge.
+  MALFORMED_REQUEST("ERR_MALFORMED_REQUEST", 400, Status.Code.INVALID_ARGUMENT, null),
+  BODY_TOO_LARGE("ERR_MALFORMED_REQUEST", 413, Status.Code.RESOURCE_EXHAUSTED, null),
+  NOT_FOUND("ERR_NOT_FOUND", 404, Status.Code.UNIMPLEMENTED, null),
+  METHOD_NOT_ALLOWED("ERR_METHOD_NOT_ALLOWED", 405, Status.Code.UNIMPLEMENTED, null),
+  UNAUTHORIZED("ERR_UNAUTHORIZED", 401, Status.Code.UNAUTHENTICATED, null),
+  INTERNAL("ERR_INTERNAL", 500, Status.Code.INTERNAL, null),
+
+  // State.
+  STATE_STORE_NOT_FOUND(
+      "ERR_STATE_STORE_NOT_FOUND", 400, Status.Code.INVALID_ARGUMENT, "DAPR_STATE_NOT_FOUND"),
+  STATE_STORES_NOT_CONFIGURED(
+      "ERR_STATE_STORE_NOT_CONFIGURED",
+      500,
+      Status.Code.FAILED_PRECONDITION,
+      "DAPR_STATE_NOT_CONFIGURED"),
+  STATE_ILLEGAL_KEY(
+      "ERR_MALFORMED_REQUEST", 400, Status.Code.INVALID_ARGUMENT, "DAPR_STATE_ILLEGAL_KEY"),
+  STATE_GET("ERR_STATE_GET", 500, Status.Code.INTERNAL, null),
+  STATE_BULK_GET("ERR_STATE_BULK_GET", 500, Status.Code.INTERNAL, null),
+  STATE_SAVE("ERR_STATE_SAVE", 500, Status.Code.INTERNAL, null),
+  STATE_DELETE("ERR_STATE_DELETE", 500, Status.Code.INTERNAL, null),
+  STATE_TRANSACTION("ERR_STATE_TRANSACTION", 500, Status.Code.INTERNAL, null),
+  STATE_ETAG_MISMATCH("", 409, Status.Code.ABORTED, "DAPR_STATE_ETAG_MISMATCH"),
+  STATE_ETAG_INVALID("", 400, Status.Code.INVALID_ARGUMENT, "DAPR_STATE_ETAG_INVALID"),
+  STATE_INVALID_REQUEST("", 400, Status.Code.INVALID_ARGUMENT, null),
+  STATE_TRANSACTIONS_NOT_SUPPORTED(
+      "ERR_STATE_STORE_NOT_SUPPORTED",
+      500,
+      Status.Code.UNIMPLEMENTED,
+      "DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED"),
+  STATE_OPERATION_NOT_SUPPORTED(
+      "ERR_NOT_SUPPORTED_STATE_OPERATION", 400, Status.Code.INVALID_ARGUMENT, null),
+
+  // Secrets.
+  SECRET_STORES_NOT_CONFIGURED(
+      "ERR_SECRET_STORES_NOT_CONFIGURED", 500, Status.Code.FAILED_PRECONDITION, null),
+  SECRET_STORE_NOT_FOUND("ERR_SECRET_STORE_NOT_FOUND", 401, Status.Code.INVALID_ARGUMENT, null),
+  SECRET_GET("ERR_SECRET_GET", 500, Status.Code.INTERNAL, null),
+  SECRET_PERMISSION_DENIED("ERR_PERMISSION_DENIED", 403, Status.Code.PERMISSION_DENIED, null),
+
+  // Metadata and health.
+  METADATA_GET("ERR_METADATA_GET", 500, Status.Code.INTERNAL, null),
+  HEALTH_NOT_READY("ERR_HEALTH_NOT_READY", 500, Status.Code.UNAVAILABLE, null),
+  OUTBOUND_HEALTH_NOT_READY("ERR_OUTBOUND_HEALTH_NOT_READY", 500, Status.Code.UNAVAILABLE, null);
+
+  /** The {@code google.rpc.ErrorInfo} domain Dapr uses. */
+  public static final String DOMAIN = "dapr.io";
+
+  private final String code;
+  private final int httpStatus;
+  private final Status.Code grpcCode;
+  private final String reason;
+
+  ApiError(String code, int httpStatus, Status.Code grpcCode, String reason) {
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.grpcCode = grpcCode;
+    this.reason = reason;
+  }
+
+  /**
+   * Dapr's {@code errorCode}. Empty for the entries that only qualify a status and reason (ETag and
+   * request errors), whose code comes from the operation that failed.
+   */
+  public String code() {
+    return code;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  public Status.Code grpcCode() {
+    return grpcCode;
+  }
+
+  /** The ErrorInfo reason, or null when Dapr attaches none. */
+  public String reason() {
+    return reason;
+  }
+
+  public ApiException exception(String message) {
+    return new ApiException(this, code, message, java.util.Map.of());
+  }
+}

@@ -1,0 +1,452 @@
+package io.tandem.sidecar.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dapr.v1.CommonProtos;
+import io.dapr.v1.DaprMetadataProtos.GetMetadataResponse;
+import io.dapr.v1.DaprMetadataProtos.RegisteredComponents;
+import io.dapr.v1.DaprSecretProtos.GetBulkSecretRequest;
+import io.dapr.v1.DaprSecretProtos.GetSecretRequest;
+import io.dapr.v1.DaprStateProtos.DeleteStateRequest;
+import io.dapr.v1.DaprStateProtos.GetStateRequest;
+import io.tandem.sidecar.api.ApiError;
+import io.tandem.sidecar.api.ApiException;
+import io.tandem.sidecar.api.ApiToken;
+import io.tandem.sidecar.metadata.MetadataService;
+import io.tandem.sidecar.metrics.SidecarMetrics;
+import io.tandem.sidecar.secrets.SecretsService;
+import io.tandem.sidecar.state.StateService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dapr's HTTP API on Vert.x Web. Each route decodes the request into the building block's message,
+ * calls the shared service and encodes the result; no rule lives here. Errors, including unknown
+ * routes and oversized bodies, always leave in Dapr's {@code {"errorCode","message"}} format.
+ */
+public final class HttpApi {
+  private static final Logger log = LoggerFactory.getLogger("tandem.sidecar.http");
+  private static final String V1 = "/v1.0";
+
+  private final StateService state;
+  private final SecretsService secrets;
+  private final MetadataService metadata;
+  private final SidecarMetrics metrics;
+  private final ApiToken token;
+  private final long maxBodySize;
+  private final BooleanSupplier ready;
+  private final BooleanSupplier outboundReady;
+  private final Runnable shutdown;
+
+  public HttpApi(
+      StateService state,
+      SecretsService secrets,
+      MetadataService metadata,
+      SidecarMetrics metrics,
+      ApiToken token,
+      long maxBodySize,
+      BooleanSupplier ready,
+      BooleanSupplier outboundReady,
+      Runnable shutdown) {
+    this.state = state;
+    this.secrets = secrets;
+    this.metadata = metadata;
+    this.metrics = metrics;
+    this.token = token;
+    this.maxBodySize = maxBodySize;
+    this.ready = ready;
+    this.outboundReady = outboundReady;
+    this.shutdown = shutdown;
+  }
+
+  public Router router(Vertx vertx) {
+    Router router = Router.router(vertx);
+    router.route().handler(this::observe);
+    router.route().handler(this::authenticate);
+
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize);
+
+    router
+        .get(V1 + "/healthz")
+        .handler(ctx -> health(ctx, ready, ApiError.HEALTH_NOT_READY, "dapr is not ready"));
+    router
+        .get(V1 + "/healthz/outbound")
+        .handler(
+            ctx ->
+                health(
+                    ctx,
+                    outboundReady,
+                    ApiError.OUTBOUND_HEALTH_NOT_READY,
+                    "dapr outbound is not ready"));
+
+    router.get(V1 + "/metadata").handler(this::getMetadata);
+    router.put(V1 + "/metadata/:key").handler(body).handler(this::putMetadata);
+    router.post(V1 + "/shutdown").handler(this::shutdown);
+
+    router.post(V1 + "/state/:storeName").handler(body).handler(this::saveState);
+    router.post(V1 + "/state/:storeName/bulk").handler(body).handler(this::bulkGetState);
+    router
+        .routeWithRegex("^" + V1.replace(".", "\\.") + "/state/(?<storeName>[^/]+)/transaction$")
+        .method(io.vertx.core.http.HttpMethod.POST)
+        .method(io.vertx.core.http.HttpMethod.PUT)
+        .handler(body)
+        .handler(this::transaction);
+    router
+        .getWithRegex("^" + V1.replace(".", "\\.") + "/state/(?<storeName>[^/]+)/(?<key>.+)$")
+        .handler(this::getState);
+    router
+        .deleteWithRegex("^" + V1.replace(".", "\\.") + "/state/(?<storeName>[^/]+)/(?<key>.+)$")
+        .handler(this::deleteState);
+
+    router.get(V1 + "/secrets/:storeName/bulk").handler(this::bulkSecrets);
+    router
+        .getWithRegex("^" + V1.replace(".", "\\.") + "/secrets/(?<storeName>[^/]+)/(?<key>.+)$")
+        .handler(this::getSecret);
+
+    router.errorHandler(404, ctx -> fail(ctx, notFound(ctx)));
+    router.errorHandler(
+        405,
+        ctx ->
+            fail(
+                ctx,
+                ApiError.METHOD_NOT_ALLOWED.exception(
+                    "method "
+                        + ctx.request().method()
+                        + " is not allowed on "
+                        + ctx.normalizedPath())));
+    router.errorHandler(
+        413,
+        ctx ->
+            fail(
+                ctx,
+                ApiError.BODY_TOO_LARGE.exception(
+                    "request body exceeds the limit of "
+                        + maxBodySize
+                        + " bytes (--max-body-size)")));
+    router.errorHandler(
+        400, ctx -> fail(ctx, ApiError.MALFORMED_REQUEST.exception("malformed request")));
+    router.errorHandler(500, this::internalError);
+    return router;
+  }
+
+  // ---- edge: metrics and authentication
+
+  private void observe(RoutingContext ctx) {
+    long start = System.nanoTime();
+    String method = ctx.request().method().name();
+    String path = metricPath(ctx.normalizedPath());
+    ctx.addEndHandler(
+        v ->
+            metrics.httpRequestServed(
+                method, path, ctx.response().getStatusCode(), (System.nanoTime() - start) / 1e6));
+    ctx.next();
+  }
+
+  /** A bounded label: the API version and building block, never keys or names. */
+  static String metricPath(String path) {
+    if (path == null) {
+      return "";
+    }
+    String[] parts = path.split("/", 4);
+    if (parts.length >= 3 && parts[1].startsWith("v1.0")) {
+      return "/" + parts[1] + "/" + parts[2];
+    }
+    return "other";
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    boolean exempt = path.equals(V1 + "/healthz") || path.equals(V1 + "/healthz/outbound");
+    if (!exempt && !token.accepts(ctx.request().getHeader(ApiToken.HEADER))) {
+      fail(ctx, ApiToken.rejected());
+      return;
+    }
+    ctx.next();
+  }
+
+  // ---- health, metadata, shutdown
+
+  private void health(RoutingContext ctx, BooleanSupplier check, ApiError error, String message) {
+    if (check.getAsBoolean()) {
+      ctx.response().setStatusCode(204).end();
+    } else {
+      fail(ctx, error.exception(message));
+    }
+  }
+
+  private void getMetadata(RoutingContext ctx) {
+    GetMetadataResponse m = metadata.getMetadata();
+    ObjectNode o = StateJson.JSON.createObjectNode();
+    o.put("id", m.getId());
+    o.put("runtimeVersion", m.getRuntimeVersion());
+    ArrayNode features = o.putArray("enabledFeatures");
+    m.getEnabledFeaturesList().forEach(features::add);
+    o.putArray("actors");
+    ArrayNode components = o.putArray("components");
+    for (RegisteredComponents c : m.getRegisteredComponentsList()) {
+      ObjectNode co = components.addObject();
+      co.put("name", c.getName());
+      co.put("type", c.getType());
+      co.put("version", c.getVersion());
+      ArrayNode caps = co.putArray("capabilities");
+      c.getCapabilitiesList().forEach(caps::add);
+    }
+    ObjectNode extended = o.putObject("extended");
+    new java.util.TreeMap<>(m.getExtendedMetadataMap()).forEach(extended::put);
+    o.putArray("subscriptions");
+    o.putArray("httpEndpoints");
+    ObjectNode app = o.putObject("appConnectionProperties");
+    if (m.getAppConnectionProperties().getPort() > 0) {
+      app.put("port", m.getAppConnectionProperties().getPort());
+    }
+    app.put("protocol", m.getAppConnectionProperties().getProtocol());
+    app.put("channelAddress", m.getAppConnectionProperties().getChannelAddress());
+    if (m.getAppConnectionProperties().getMaxConcurrency() > 0) {
+      app.put("maxConcurrency", m.getAppConnectionProperties().getMaxConcurrency());
+    }
+    ObjectNode actorRuntime = o.putObject("actorRuntime");
+    actorRuntime.put("runtimeStatus", m.getActorRuntime().getRuntimeStatus().name());
+    actorRuntime.put("hostReady", m.getActorRuntime().getHostReady());
+    actorRuntime.put("placement", m.getActorRuntime().getPlacement());
+    json(ctx, 200, o.toString());
+  }
+
+  private void putMetadata(RoutingContext ctx) {
+    try {
+      Buffer b = ctx.body().buffer();
+      metadata.setMetadata(ctx.pathParam("key"), b == null ? "" : b.toString());
+      ctx.response().setStatusCode(204).end();
+    } catch (ApiException e) {
+      fail(ctx, e);
+    }
+  }
+
+  private void shutdown(RoutingContext ctx) {
+    ctx.response().setStatusCode(204).end();
+    ctx.vertx().setTimer(1, id -> shutdown.run());
+  }
+
+  // ---- state
+
+  private void getState(RoutingContext ctx) {
+    GetStateRequest.Builder req =
+        GetStateRequest.newBuilder()
+            .setStoreName(ctx.pathParam("storeName"))
+            .setKey(ctx.pathParam("key"))
+            .putAllMetadata(queryMetadata(ctx));
+    String consistency = ctx.queryParams().get("consistency");
+    if (consistency != null) {
+      try {
+        req.setConsistency(StateJson.options("", consistency).getConsistency());
+      } catch (ApiException e) {
+        fail(ctx, e);
+        return;
+      }
+    }
+    reply(
+        ctx,
+        state.getState(req.build()),
+        res -> {
+          HttpServerResponse r = ctx.response();
+          if (res.getData().isEmpty()) {
+            r.setStatusCode(204).end();
+            return;
+          }
+          if (!res.getEtag().isEmpty()) {
+            r.putHeader("ETag", res.getEtag());
+          }
+          res.getMetadataMap().forEach((k, v) -> r.putHeader("metadata." + k, v));
+          r.putHeader(
+              "content-type",
+              StateJson.looksLikeJson(res.getData())
+                  ? "application/json"
+                  : "application/octet-stream");
+          r.setStatusCode(200).end(Buffer.buffer(res.getData().toByteArray()));
+        });
+  }
+
+  private void saveState(RoutingContext ctx) {
+    decodeThen(
+        ctx,
+        () -> StateJson.saveRequest(ctx.pathParam("storeName"), bytes(ctx)),
+        req -> reply(ctx, state.saveState(req), v -> ctx.response().setStatusCode(204).end()));
+  }
+
+  private void bulkGetState(RoutingContext ctx) {
+    decodeThen(
+        ctx,
+        () -> StateJson.bulkGetRequest(ctx.pathParam("storeName"), bytes(ctx), queryMetadata(ctx)),
+        req ->
+            reply(
+                ctx,
+                state.getBulkState(req),
+                res -> json(ctx, 200, StateJson.bulkGetResponse(res))));
+  }
+
+  private void transaction(RoutingContext ctx) {
+    decodeThen(
+        ctx,
+        () -> StateJson.transactionRequest(ctx.pathParam("storeName"), bytes(ctx)),
+        req ->
+            reply(
+                ctx, state.executeTransaction(req), v -> ctx.response().setStatusCode(204).end()));
+  }
+
+  private void deleteState(RoutingContext ctx) {
+    decodeThen(
+        ctx,
+        () -> {
+          DeleteStateRequest.Builder req =
+              DeleteStateRequest.newBuilder()
+                  .setStoreName(ctx.pathParam("storeName"))
+                  .setKey(ctx.pathParam("key"))
+                  .putAllMetadata(queryMetadata(ctx));
+          String ifMatch = ctx.request().getHeader("If-Match");
+          if (ifMatch != null && !ifMatch.isEmpty()) {
+            req.setEtag(CommonProtos.Etag.newBuilder().setValue(ifMatch));
+          }
+          String concurrency = ctx.queryParams().get("concurrency");
+          String consistency = ctx.queryParams().get("consistency");
+          if (concurrency != null || consistency != null) {
+            req.setOptions(
+                StateJson.options(
+                    concurrency == null ? "" : concurrency,
+                    consistency == null ? "" : consistency));
+          }
+          return req.build();
+        },
+        req -> reply(ctx, state.deleteState(req), v -> ctx.response().setStatusCode(204).end()));
+  }
+
+  // ---- secrets
+
+  private void getSecret(RoutingContext ctx) {
+    GetSecretRequest req =
+        GetSecretRequest.newBuilder()
+            .setStoreName(ctx.pathParam("storeName"))
+            .setKey(ctx.pathParam("key"))
+            .putAllMetadata(queryMetadata(ctx))
+            .build();
+    reply(
+        ctx,
+        secrets.getSecret(req),
+        res -> {
+          ObjectNode o = StateJson.JSON.createObjectNode();
+          new java.util.TreeMap<>(res.getDataMap()).forEach(o::put);
+          json(ctx, 200, o.toString());
+        });
+  }
+
+  private void bulkSecrets(RoutingContext ctx) {
+    GetBulkSecretRequest req =
+        GetBulkSecretRequest.newBuilder()
+            .setStoreName(ctx.pathParam("storeName"))
+            .putAllMetadata(queryMetadata(ctx))
+            .build();
+    reply(
+        ctx,
+        secrets.getBulkSecret(req),
+        res -> {
+          ObjectNode o = StateJson.JSON.createObjectNode();
+          res.getDataMap()
+              .forEach(
+                  (name, values) -> {
+                    ObjectNode s = o.putObject(name);
+                    new java.util.TreeMap<>(values.getSecretsMap()).forEach(s::put);
+                  });
+          json(ctx, 200, o.toString());
+        });
+  }
+
+  // ---- plumbing
+
+  private static Map<String, String> queryMetadata(RoutingContext ctx) {
+    Map<String, String> md = new LinkedHashMap<>();
+    ctx.queryParams()
+        .forEach(
+            e -> {
+              if (e.getKey().startsWith("metadata.")
+                  && e.getKey().length() > "metadata.".length()) {
+                md.put(e.getKey().substring("metadata.".length()), e.getValue());
+              }
+            });
+    return md;
+  }
+
+  private static byte[] bytes(RoutingContext ctx) {
+    Buffer b = ctx.body().buffer();
+    return b == null ? new byte[0] : b.getBytes();
+  }
+
+  private static <T> void decodeThen(
+      RoutingContext ctx, java.util.function.Supplier<T> decode, Consumer<T> then) {
+    T req;
+    try {
+      req = decode.get();
+    } catch (ApiException e) {
+      fail(ctx, e);
+      return;
+    }
+    then.accept(req);
+  }
+
+  private <T> void reply(RoutingContext ctx, CompletionStage<T> stage, Consumer<T> onSuccess) {
+    Future.fromCompletionStage(stage, ctx.vertx().getOrCreateContext())
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                try {
+                  onSuccess.accept(ar.result());
+                } catch (RuntimeException e) {
+                  ctx.fail(e);
+                }
+                return;
+              }
+              Throwable cause = ar.cause();
+              while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+              }
+              if (cause instanceof ApiException api) {
+                fail(ctx, api);
+              } else {
+                ctx.fail(cause);
+              }
+            });
+  }
+
+  private static void json(RoutingContext ctx, int status, String body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
+  }
+
+  private static void fail(RoutingContext ctx, ApiException e) {
+    ErrorResponses.send(ctx.response(), e);
+  }
+
+  private static ApiException notFound(RoutingContext ctx) {
+    return ApiError.NOT_FOUND.exception(
+        "method \"" + ctx.request().method() + " " + ctx.normalizedPath() + "\" is not found");
+  }
+
+  private void internalError(RoutingContext ctx) {
+    Throwable f = ctx.failure();
+    if (f instanceof ApiException api) {
+      fail(ctx, api);
+      return;
+    }
+    log.error("unhandled error serving {} {}", ctx.request().method(), ctx.normalizedPath(), f);
+    fail(ctx, ApiError.INTERNAL.exception("internal error"));
+  }
+}
