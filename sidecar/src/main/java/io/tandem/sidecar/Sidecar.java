@@ -220,9 +220,12 @@ public final class Sidecar implements AutoCloseable {
     }
   }
 
+  /** Called from a transport thread (possibly an event loop): stop on a thread of our own. */
   private void shutdownFromApi() {
     log.info("shutdown requested through the API");
-    close();
+    Thread t = new Thread(this::close, "tandem-shutdown");
+    t.setDaemon(false);
+    t.start();
   }
 
   public int httpPort() {

@@ -113,9 +113,7 @@ public final class GrpcApi extends DaprGrpc.DaprImplBase {
   public void shutdown(ShutdownRequest req, StreamObserver<Empty> out) {
     out.onNext(EMPTY);
     out.onCompleted();
-    Thread t = new Thread(shutdown, "tandem-shutdown");
-    t.setDaemon(false);
-    t.start();
+    shutdown.run();
   }
 
   private static <T, R> void reply(

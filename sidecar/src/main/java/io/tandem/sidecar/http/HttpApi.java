@@ -235,8 +235,7 @@ public final class HttpApi {
   }
 
   private void shutdown(RoutingContext ctx) {
-    ctx.response().setStatusCode(204).end();
-    ctx.vertx().setTimer(1, id -> shutdown.run());
+    ctx.response().setStatusCode(204).end().onComplete(ar -> shutdown.run());
   }
 
   // ---- state

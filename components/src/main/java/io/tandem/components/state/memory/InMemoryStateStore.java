@@ -91,7 +91,8 @@ public final class InMemoryStateStore implements StateStore {
     try {
       synchronized (writeLock) {
         long now = clock.getAsLong();
-        // Validate against a private view first so that a failing step leaves nothing applied.
+        // Apply step by step, remembering each key's first prior entry (null: absent), and put
+        // them all back if a step fails, so the transaction is all or nothing.
         Map<String, Entry> undo = new HashMap<>();
         try {
           for (TransactionalOperation op : operations) {
