@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * {@code state.in-memory}: a process-local map with ETags, TTLs and atomic transactions. Writes
- * take one lock, so a transaction is atomic against every other write; reads take none.
+ * {@code state.in-memory}: a process-local map with ETags, TTLs and atomic transactions. Every
+ * operation takes one lock, so a transaction is atomic against every other read and write.
  */
 public final class InMemoryStateStore implements StateStore {
   private record Entry(byte[] value, long etag, long expiresAt) {
@@ -54,12 +54,18 @@ public final class InMemoryStateStore implements StateStore {
 
   @Override
   public CompletionStage<GetResponse> get(GetRequest request) {
-    Entry e = live(request.key(), clock.getAsLong());
+    Entry e;
+    // Reads take the write lock too, so they never see a transaction half-applied.
+    synchronized (writeLock) {
+      e = live(request.key(), clock.getAsLong());
+    }
     return CompletableFuture.completedFuture(
         e == null
             ? null
             : new GetResponse(
-                e.value(), Long.toString(e.etag()), StateTtl.responseMetadata(e.expiresAt())));
+                e.value().clone(),
+                Long.toString(e.etag()),
+                StateTtl.responseMetadata(e.expiresAt())));
   }
 
   @Override
