@@ -19,11 +19,10 @@ public final class NumericEtags {
     if (request.hasEtag()) {
       long wanted = parse(request.etag());
       if (current == null || current != wanted) {
-        throw mismatch(request.key());
+        throw mismatch();
       }
     } else if (request.options().concurrency() == Concurrency.FIRST_WRITE && current != null) {
-      throw new ComponentException(
-          Reason.ETAG_MISMATCH, "first-write: key " + request.key() + " already exists");
+      throw new ComponentException(Reason.ETAG_MISMATCH, "first-write: the key already exists");
     }
   }
 
@@ -34,7 +33,7 @@ public final class NumericEtags {
     }
     long wanted = parse(request.etag());
     if (current == null || current != wanted) {
-      throw mismatch(request.key());
+      throw mismatch();
     }
   }
 
@@ -46,9 +45,8 @@ public final class NumericEtags {
     }
   }
 
-  private static ComponentException mismatch(String key) {
+  private static ComponentException mismatch() {
     return new ComponentException(
-        Reason.ETAG_MISMATCH,
-        "possible etag mismatch: the etag given for key " + key + " is stale");
+        Reason.ETAG_MISMATCH, "possible etag mismatch: the etag given is stale");
   }
 }
