@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make bench`: builds the sidecar and runs the state benchmark (io.tandem.e2e.bench.StateBench)
+# against real sidecar processes. Figures are printed and written to
+# bench/results/state-<UTC timestamp>.md and bench/results/latest.md.
+#
+#   bench/run.sh            full run (about 2.5 minutes on 2 cores, build included)
+#   bench/run.sh --short    quick run (about 30 s plus the build); same as BENCH_SHORT=1
+#
+# Environment: BENCH_SHORT=1, BENCH_CONCURRENCY, BENCH_SECONDS (measured per phase),
+# BENCH_WARMUP_SECONDS (minimum warm-up per transport), BENCH_KEYS, BENCH_STARTS;
+# BENCH_SKIP_BUILD=1 reuses the sidecar jar already built.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+for arg in "$@"; do
+  case "$arg" in
+    --short) export BENCH_SHORT=1 ;;
+    *) echo "usage: $0 [--short]" >&2; exit 2 ;;
+  esac
+done
+
+if [[ "${BENCH_SKIP_BUILD:-0}" != "1" ]]; then
+  echo "building the sidecar..."
+  ./mvnw -B -q -pl crds,components,sidecar -am install -DskipTests
+fi
+
+./mvnw -B -q -pl e2e test-compile exec:java \
+  -Dexec.classpathScope=test \
+  -Dexec.mainClass=io.tandem.e2e.bench.StateBench \
+  -Dtandem.root="$root" \
+  -Dtandem.sidecar.jar="$root/sidecar/target/tandem-sidecar.jar"
