@@ -4,6 +4,7 @@ import io.tandem.crds.ResourceLoadException;
 import io.tandem.sidecar.logging.LogSetup;
 import io.tandem.sidecar.registry.ComponentLoadException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,6 +45,51 @@ public final class Main implements Callable<Integer> {
       defaultValue = "127.0.0.1",
       description = "Where the app listens.")
   String appChannelAddress;
+
+  @Option(
+      names = {"--app-max-concurrency", "-app-max-concurrency"},
+      defaultValue = "-1",
+      description = "Most calls in flight to the app at once (-1: unlimited).")
+  int appMaxConcurrency;
+
+  @Option(
+      names = {"--enable-app-health-check", "-enable-app-health-check"},
+      defaultValue = "false",
+      arity = "0..1",
+      fallbackValue = "true",
+      description = "Probe the app's health; pause deliveries while it is unhealthy.")
+  boolean appHealthCheck;
+
+  @Option(
+      names = {"--app-health-check-path", "-app-health-check-path"},
+      defaultValue = "/healthz",
+      description = "HTTP path probed (HTTP apps).")
+  String appHealthPath;
+
+  @Option(
+      names = {"--app-health-probe-interval", "-app-health-probe-interval"},
+      defaultValue = "5",
+      description = "Seconds between probes.")
+  int appHealthInterval;
+
+  @Option(
+      names = {"--app-health-probe-timeout", "-app-health-probe-timeout"},
+      defaultValue = "500",
+      description = "Milliseconds a probe may take.")
+  int appHealthTimeout;
+
+  @Option(
+      names = {"--app-health-threshold", "-app-health-threshold"},
+      defaultValue = "3",
+      description = "Failed probes in a row before the app counts as unhealthy.")
+  int appHealthThreshold;
+
+  @Option(
+      names = {"--name-resolution-file", "-name-resolution-file"},
+      description =
+          "Standalone name resolution registry shared by the sidecars of this machine"
+              + " (default ~/.tandem/name-resolution.db).")
+  Path nameResolutionFile;
 
   @Option(
       names = {"--dapr-http-port", "-dapr-http-port"},
@@ -125,26 +171,28 @@ public final class Main implements Callable<Integer> {
     Logger log = LoggerFactory.getLogger("tandem.sidecar");
     Sidecar sidecar;
     try {
-      SidecarConfig cfg =
-          new SidecarConfig(
-                  appId,
-                  appPort,
-                  appProtocol,
-                  appChannelAddress,
-                  httpPort,
-                  grpcPort,
-                  internalGrpcPort,
-                  metricsPort,
-                  enableMetrics,
-                  resourcesPaths,
-                  config,
-                  mode,
-                  "",
-                  listenAddresses,
-                  Quantities.parseBytes(maxBodySize, true),
-                  null,
-                  null)
-              .withEnvironment(System.getenv());
+      SidecarConfig.Builder b = SidecarConfig.builder(appId);
+      b.app =
+          new AppChannelConfig(
+              appPort,
+              appProtocol,
+              appChannelAddress,
+              appMaxConcurrency,
+              appHealthCheck,
+              appHealthPath,
+              Duration.ofSeconds(appHealthInterval),
+              Duration.ofMillis(appHealthTimeout),
+              appHealthThreshold,
+              null);
+      b.ports(httpPort, grpcPort, internalGrpcPort, metricsPort);
+      b.enableMetrics = enableMetrics;
+      b.resourcesPaths = resourcesPaths;
+      b.configFile = config;
+      b.mode = mode;
+      b.listenAddresses = listenAddresses;
+      b.maxBodySize = Quantities.parseBytes(maxBodySize, true);
+      b.nameResolutionFile = nameResolutionFile;
+      SidecarConfig cfg = b.build().withEnvironment(System.getenv());
       sidecar = Sidecar.start(cfg);
     } catch (ResourceLoadException | ComponentLoadException | IllegalArgumentException e) {
       log.error("cannot start: {}", e.getMessage());

@@ -128,9 +128,10 @@ public final class Sidecar implements AutoCloseable {
             version(),
             registry,
             AppConnectionProperties.newBuilder()
-                .setPort(config.appPort())
-                .setProtocol(config.appProtocol())
-                .setChannelAddress(config.appChannelAddress())
+                .setPort(config.app().port())
+                .setProtocol(config.app().protocol())
+                .setChannelAddress(config.app().address())
+                .setMaxConcurrency(Math.max(0, config.app().maxConcurrency()))
                 .build(),
             features);
     ApiToken token = new ApiToken(config.apiToken());
