@@ -11,6 +11,9 @@ import io.tandem.crds.ResourceLoadException;
 import io.tandem.crds.ResourceLoader;
 import io.tandem.crds.Resources;
 import io.tandem.sidecar.api.ApiToken;
+import io.tandem.sidecar.appchannel.AppChannel;
+import io.tandem.sidecar.appchannel.AppChannels;
+import io.tandem.sidecar.appchannel.AppHealthChecker;
 import io.tandem.sidecar.grpc.EdgeInterceptor;
 import io.tandem.sidecar.grpc.GrpcApi;
 import io.tandem.sidecar.http.HttpApi;
@@ -32,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -55,7 +59,17 @@ public final class Sidecar implements AutoCloseable {
   private final ExecutorService grpcExecutor;
   private final ComponentRegistry registry;
   private final SidecarMetrics metrics;
+
+  /** Components loaded and APIs listening: the app may call its sidecar. */
   private final AtomicBoolean ready = new AtomicBoolean();
+
+  /** The app is listening and deliveries have started (always true without an app). */
+  private final AtomicBoolean appReady = new AtomicBoolean();
+
+  private final AppChannel appChannel;
+  private final AppHealthChecker appHealth;
+  private final List<Runnable> appReadyHooks = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> stopHooks = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final List<HttpServer> httpServers = new ArrayList<>();
@@ -75,6 +89,8 @@ public final class Sidecar implements AutoCloseable {
         config.enableMetrics()
             ? SidecarMetrics.prometheus(config.appId(), config.namespace())
             : SidecarMetrics.inMemory(config.appId());
+    this.appChannel = AppChannels.create(vertx, config.app(), config.maxBodySize());
+    this.appHealth = new AppHealthChecker(vertx, appChannel, config.app());
     this.registry =
         new ComponentRegistry(
             ComponentContext.of(config.appId(), config.namespace(), blocking, System.getenv()));
@@ -146,7 +162,7 @@ public final class Sidecar implements AutoCloseable {
             metrics,
             token,
             config.maxBodySize(),
-            ready::get,
+            () -> ready.get() && appReady.get(),
             ready::get,
             shutdown);
     startHttp(http.router(vertx));
@@ -160,6 +176,75 @@ public final class Sidecar implements AutoCloseable {
         httpPort,
         grpcPort(),
         config.enableMetrics() ? "on " + metricsPort : "off");
+    awaitApp();
+  }
+
+  /**
+   * Waits, without blocking, for the app to listen on its port; then starts the deliveries into it
+   * (subscriptions, input bindings) and the health probes. The APIs already answer meanwhile, so an
+   * app can call its sidecar while it starts.
+   */
+  private void awaitApp() {
+    if (!config.app().hasApp()) {
+      appReady();
+      return;
+    }
+    long start = System.nanoTime();
+    AtomicBoolean checking = new AtomicBoolean();
+    long[] lastLog = {start};
+    vertx.setPeriodic(
+        100,
+        id -> {
+          if (closed.get()) {
+            vertx.cancelTimer(id);
+            return;
+          }
+          if (!checking.compareAndSet(false, true)) {
+            return;
+          }
+          appChannel
+              .isListening()
+              .onComplete(
+                  ar -> {
+                    checking.set(false);
+                    if (ar.succeeded() && ar.result()) {
+                      if (vertx.cancelTimer(id)) {
+                        log.info(
+                            "app is listening on {}:{} ({})",
+                            config.app().address(),
+                            config.app().port(),
+                            config.app().protocol());
+                        appReady();
+                      }
+                    } else if (System.nanoTime() - lastLog[0] > 5_000_000_000L) {
+                      lastLog[0] = System.nanoTime();
+                      log.info(
+                          "waiting for the app on {}:{} ({} s)",
+                          config.app().address(),
+                          config.app().port(),
+                          (System.nanoTime() - start) / 1_000_000_000L);
+                    }
+                  });
+        });
+  }
+
+  private void appReady() {
+    for (Runnable hook : appReadyHooks) {
+      try {
+        hook.run();
+      } catch (RuntimeException e) {
+        log.error("starting deliveries to the app failed: {}", e.getMessage(), e);
+      }
+    }
+    if (config.app().hasApp() && config.app().healthCheck()) {
+      appHealth.start();
+    }
+    appReady.set(true);
+  }
+
+  /** The way into this sidecar's app. */
+  public AppChannel appChannel() {
+    return appChannel;
   }
 
   private void startGrpc(GrpcApi api, ApiToken token) throws IOException {
@@ -254,7 +339,18 @@ public final class Sidecar implements AutoCloseable {
       return;
     }
     ready.set(false);
+    appReady.set(false);
     log.info("stopping Tandem sidecar {}", config.appId());
+    appHealth.close();
+    List<AutoCloseable> stops = new ArrayList<>(stopHooks);
+    java.util.Collections.reverse(stops);
+    for (AutoCloseable c : stops) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("stopping a building block failed: {}", e.getMessage());
+      }
+    }
     try {
       if (grpcServer != null) {
         grpcServer.shutdown();
@@ -275,6 +371,7 @@ public final class Sidecar implements AutoCloseable {
       log.warn("error while stopping listeners: {}", e.getMessage());
     } finally {
       registry.close();
+      appChannel.close();
       grpcExecutor.shutdown();
       blocking.shutdown();
       vertx.close();
