@@ -26,8 +26,32 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != "1" ]]; then
   ./mvnw -B -q -pl crds,components,sidecar -am install -DskipTests
 fi
 
+# fortio drives the invocation benchmark, as in Dapr's own performance tests. Newer fortio releases
+# need a module the Go proxy does not serve, so the version is pinned.
+fortio_version=v1.66.1
+tools="$root/bench/.tools"
+if [[ ! -x "$tools/bin/fortio" ]] || ! "$tools/bin/fortio" version 2>/dev/null | grep -q "${fortio_version#v}"; then
+  if ! command -v go >/dev/null 2>&1; then
+    if [[ "$(id -u)" -eq 0 ]]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+    else
+      echo "go is needed to install fortio; install golang-go" >&2
+      exit 1
+    fi
+  fi
+  echo "installing fortio $fortio_version..."
+  GOBIN="$tools/bin" GOPATH="$tools/gopath" GOFLAGS=-mod=mod go install "fortio.org/fortio@$fortio_version"
+fi
+export FORTIO="$tools/bin/fortio"
+
 ./mvnw -B -q -pl e2e test-compile exec:java \
   -Dexec.classpathScope=test \
   -Dexec.mainClass=io.tandem.e2e.bench.StateBench \
+  -Dtandem.root="$root" \
+  -Dtandem.sidecar.jar="$root/sidecar/target/tandem-sidecar.jar"
+
+./mvnw -B -q -pl e2e exec:java \
+  -Dexec.classpathScope=test \
+  -Dexec.mainClass=io.tandem.e2e.bench.InvokeBench \
   -Dtandem.root="$root" \
   -Dtandem.sidecar.jar="$root/sidecar/target/tandem-sidecar.jar"

@@ -9,6 +9,15 @@ import io.dapr.v1.DaprStateProtos.SaveStateRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import static io.tandem.e2e.bench.BenchSupport.cpuSeconds;
+import static io.tandem.e2e.bench.BenchSupport.deleteTree;
+import static io.tandem.e2e.bench.BenchSupport.findRoot;
+import static io.tandem.e2e.bench.BenchSupport.flag;
+import static io.tandem.e2e.bench.BenchSupport.loadAverage;
+import static io.tandem.e2e.bench.BenchSupport.mib;
+import static io.tandem.e2e.bench.BenchSupport.rss;
+import static io.tandem.e2e.bench.BenchSupport.setting;
+
 import io.tandem.e2e.SidecarProcess;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -716,15 +725,6 @@ public final class StateBench {
         System.getProperty("os.arch"));
   }
 
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
   private String exec(String... cmd) {
     try {
       Process p =
@@ -784,26 +784,6 @@ public final class StateBench {
         .orElse("no output");
   }
 
-  /** VmRSS in KiB, or -1 once the process is gone. */
-  private static long rss(SidecarProcess p) {
-    try {
-      return p.rssKiB();
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
-
-  /** utime + stime of a process, in seconds. */
-  private static double cpuSeconds(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / ClockTicks.PER_SECOND;
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
-  }
-
   private static long clientCpuNanos() {
     java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
@@ -813,35 +793,9 @@ public final class StateBench {
     return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
   }
 
-  private static String mib(long kib) {
-    return kib <= 0 ? "n/a" : String.format(Locale.ROOT, "%.0f MiB", kib / 1024.0);
-  }
-
   private static String snippet(byte[] body) {
     String s = new String(body, StandardCharsets.UTF_8).strip();
     return s.length() > 120 ? s.substring(0, 120) + "..." : s;
-  }
-
-  /** The repository root: {@code tandem.root}, else the nearest directory holding e2e/pom.xml. */
-  private static Path findRoot() {
-    String p = System.getProperty("tandem.root");
-    if (p != null) {
-      return Path.of(p).toAbsolutePath().normalize();
-    }
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve("e2e").resolve("pom.xml"))) {
-        return d;
-      }
-    }
-    throw new IllegalStateException("cannot find the repository root; set -Dtandem.root");
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path f : paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-        Files.deleteIfExists(f);
-      }
-    }
   }
 
   private record Step(String transport, String op, Op call) {}
@@ -861,20 +815,6 @@ public final class StateBench {
   private static final class SidecarDied extends Exception {
     SidecarDied(String log) {
       super(log);
-    }
-  }
-
-  private static final class ClockTicks {
-    static final double PER_SECOND = read();
-
-    private static double read() {
-      try {
-        Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        return p.waitFor() == 0 ? Double.parseDouble(out) : 100;
-      } catch (Exception e) {
-        return 100;
-      }
     }
   }
 
@@ -1051,16 +991,6 @@ public final class StateBench {
           number("BENCH_KEYS", 1000),
           number("BENCH_STARTS", quick ? 3 : 5),
           Duration.ofMillis(quick ? 250 : 2000));
-    }
-
-    private static String setting(String name) {
-      String v = System.getProperty(name);
-      return v != null ? v : System.getenv(name);
-    }
-
-    private static boolean flag(String name) {
-      String v = setting(name);
-      return v != null && !v.isBlank() && !v.equals("0") && !v.equalsIgnoreCase("false");
     }
 
     private static Duration seconds(String name, double fallback) {
