@@ -103,6 +103,7 @@ public final class InvokeBench {
     line("");
     if (!Files.isExecutable(Path.of(fortio))) {
       line("skipped: fortio not found at " + fortio + " (bench/run.sh installs it)");
+      line("");
       return;
     }
     int appPort = SidecarProcess.freePort();
@@ -143,6 +144,7 @@ public final class InvokeBench {
                 HttpResponse.BodyHandlers.ofString());
     if (probe.statusCode() != 200) {
       line("skipped: invocation through the sidecars answered " + probe.statusCode() + ": " + probe.body());
+      line("");
       return;
     }
     fortioLoad(viaSidecars, Math.min(5, seconds), "warmup"); // JIT warm-up, not reported
