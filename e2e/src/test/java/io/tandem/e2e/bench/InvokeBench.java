@@ -44,9 +44,9 @@ import java.util.concurrent.atomic.LongAdder;
  * pubsub.in-memory}. A measurement, never an assertion. Figures go to {@code
  * bench/results/invoke-<UTC timestamp>.md} and {@code bench/results/latest-invoke.md}.
  *
- * <p>Knobs: {@code BENCH_SHORT=1} (10 s instead of 60 s per run, fewer messages), {@code
- * BENCH_QPS} (1000), {@code BENCH_CONNECTIONS} (16), {@code BENCH_INVOKE_SECONDS}, {@code
- * BENCH_MESSAGES}, {@code FORTIO} (path of the fortio binary; bench/run.sh installs it).
+ * <p>Knobs: {@code BENCH_SHORT=1} (10 s instead of 60 s per run, fewer messages), {@code BENCH_QPS}
+ * (1000), {@code BENCH_CONNECTIONS} (16), {@code BENCH_INVOKE_SECONDS}, {@code BENCH_MESSAGES},
+ * {@code FORTIO} (path of the fortio binary; bench/run.sh installs it).
  */
 public final class InvokeBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,9 +55,12 @@ public final class InvokeBench {
   private final boolean quick = flag("BENCH_SHORT");
   private final int qps = Integer.parseInt(orDefault("BENCH_QPS", "1000"));
   private final int connections = Integer.parseInt(orDefault("BENCH_CONNECTIONS", "16"));
-  private final int seconds = Integer.parseInt(orDefault("BENCH_INVOKE_SECONDS", quick ? "10" : "60"));
-  private final int messages = Integer.parseInt(orDefault("BENCH_MESSAGES", quick ? "5000" : "50000"));
-  private final String fortio = orDefault("FORTIO", root.resolve("bench/.tools/bin/fortio").toString());
+  private final int seconds =
+      Integer.parseInt(orDefault("BENCH_INVOKE_SECONDS", quick ? "10" : "60"));
+  private final int messages =
+      Integer.parseInt(orDefault("BENCH_MESSAGES", quick ? "5000" : "50000"));
+  private final String fortio =
+      orDefault("FORTIO", root.resolve("bench/.tools/bin/fortio").toString());
   private final StringBuilder report = new StringBuilder();
   private final List<AutoCloseable> cleanup = new ArrayList<>();
   private Path work;
@@ -78,11 +81,18 @@ public final class InvokeBench {
 
   private void run() throws Exception {
     work = Files.createTempDirectory("tandem-invoke-bench");
-    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now());
+    String stamp =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC)
+            .format(Instant.now());
     line("# Tandem invocation and pub/sub benchmark (" + (quick ? "short" : "full") + " run)");
     line("");
     line("- when: " + Instant.now() + ", load average at start: " + loadAverage());
-    line("- machine: " + Runtime.getRuntime().availableProcessors() + " cores, JVM " + System.getProperty("java.version"));
+    line(
+        "- machine: "
+            + Runtime.getRuntime().availableProcessors()
+            + " cores, JVM "
+            + System.getProperty("java.version"));
     line("");
     invocation();
     pubsub();
@@ -109,8 +119,16 @@ public final class InvokeBench {
     int appPort = SidecarProcess.freePort();
     Process echo =
         new ProcessBuilder(
-                fortio, "server", "-http-port", "127.0.0.1:" + appPort, "-grpc-port", "disabled",
-                "-redirect-port", "disabled", "-loglevel", "Warning")
+                fortio,
+                "server",
+                "-http-port",
+                "127.0.0.1:" + appPort,
+                "-grpc-port",
+                "disabled",
+                "-redirect-port",
+                "disabled",
+                "-loglevel",
+                "Warning")
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("fortio-server.log").toFile())
             .start();
@@ -121,17 +139,26 @@ public final class InvokeBench {
     Path resources = Files.createDirectories(work.resolve("invoke-resources"));
     SidecarProcess callee =
         SidecarProcess.launch(
-                "bench-callee", resources, Map.of(),
-                "--app-port", Integer.toString(appPort),
-                "--dapr-internal-grpc-port", Integer.toString(SidecarProcess.freePort()),
-                "--name-resolution-file", registry.toString())
+                "bench-callee",
+                resources,
+                Map.of(),
+                "--app-port",
+                Integer.toString(appPort),
+                "--dapr-internal-grpc-port",
+                Integer.toString(SidecarProcess.freePort()),
+                "--name-resolution-file",
+                registry.toString())
             .awaitHealthy(Duration.ofSeconds(60));
     cleanup.add(callee);
     SidecarProcess caller =
         SidecarProcess.launch(
-                "bench-caller", resources, Map.of(),
-                "--dapr-internal-grpc-port", Integer.toString(SidecarProcess.freePort()),
-                "--name-resolution-file", registry.toString())
+                "bench-caller",
+                resources,
+                Map.of(),
+                "--dapr-internal-grpc-port",
+                Integer.toString(SidecarProcess.freePort()),
+                "--name-resolution-file",
+                registry.toString())
             .awaitHealthy(Duration.ofSeconds(60));
     cleanup.add(caller);
 
@@ -140,10 +167,16 @@ public final class InvokeBench {
     HttpResponse<String> probe =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create(viaSidecars)).POST(HttpRequest.BodyPublishers.ofString("ping")).build(),
+                HttpRequest.newBuilder(URI.create(viaSidecars))
+                    .POST(HttpRequest.BodyPublishers.ofString("ping"))
+                    .build(),
                 HttpResponse.BodyHandlers.ofString());
     if (probe.statusCode() != 200) {
-      line("skipped: invocation through the sidecars answered " + probe.statusCode() + ": " + probe.body());
+      line(
+          "skipped: invocation through the sidecars answered "
+              + probe.statusCode()
+              + ": "
+              + probe.body());
       line("");
       return;
     }
@@ -172,13 +205,25 @@ public final class InvokeBench {
     double callerCpu = (cpuSeconds(caller.pid()) - callerCpu0) / s.seconds * 100;
     double calleeCpu = (cpuSeconds(callee.pid()) - calleeCpu0) / s.seconds * 100;
 
-    line(String.format(Locale.ROOT, "%d QPS asked, %d connections, 1 KB POST payload, %d s per run.", qps, connections, seconds));
+    line(
+        String.format(
+            Locale.ROOT,
+            "%d QPS asked, %d connections, 1 KB POST payload, %d s per run.",
+            qps,
+            connections,
+            seconds));
     line("");
     line("| path | achieved QPS | p50 ms | p90 ms | p99 ms | errors |");
     line("|---|---:|---:|---:|---:|---:|");
     row("direct to the app", d);
     row("app → sidecar → sidecar → app", s);
-    line(String.format(Locale.ROOT, "| **added by the sidecars** | | **%.3f** | **%.3f** | **%.3f** | |", s.p50 - d.p50, s.p90 - d.p90, s.p99 - d.p99));
+    line(
+        String.format(
+            Locale.ROOT,
+            "| **added by the sidecars** | | **%.3f** | **%.3f** | **%.3f** | |",
+            s.p50 - d.p50,
+            s.p90 - d.p90,
+            s.p99 - d.p99));
     line("");
     line("| sidecar | CPU (% of one core) | peak RSS |");
     line("|---|---:|---:|");
@@ -187,21 +232,37 @@ public final class InvokeBench {
     line("");
   }
 
-  private record Fortio(double qps, double p50, double p90, double p99, long errors, double seconds) {}
+  private record Fortio(
+      double qps, double p50, double p90, double p99, long errors, double seconds) {}
 
   private Fortio fortioLoad(String url, int secs, String name) throws Exception {
     Path out = work.resolve("fortio-" + name + ".json");
     Process p =
         new ProcessBuilder(
-                fortio, "load", "-qps", Integer.toString(qps), "-c", Integer.toString(connections),
-                "-t", secs + "s", "-payload-size", "1024", "-p", "50,90,99", "-loglevel", "Error",
-                "-json", out.toString(), url)
+                fortio,
+                "load",
+                "-qps",
+                Integer.toString(qps),
+                "-c",
+                Integer.toString(connections),
+                "-t",
+                secs + "s",
+                "-payload-size",
+                "1024",
+                "-p",
+                "50,90,99",
+                "-loglevel",
+                "Error",
+                "-json",
+                out.toString(),
+                url)
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("fortio-" + name + ".log").toFile())
             .start();
     if (!p.waitFor(secs + 60L, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new IllegalStateException("fortio did not finish: " + Files.readString(work.resolve("fortio-" + name + ".log")));
+      throw new IllegalStateException(
+          "fortio did not finish: " + Files.readString(work.resolve("fortio-" + name + ".log")));
     }
     JsonNode r = JSON.readTree(out.toFile());
     double p50 = 0;
@@ -218,11 +279,26 @@ public final class InvokeBench {
     }
     long ok = r.path("RetCodes").path("200").asLong();
     long total = r.path("DurationHistogram").path("Count").asLong();
-    return new Fortio(r.path("ActualQPS").asDouble(), p50, p90, p99, total - ok, r.path("ActualDuration").asDouble() / 1e9);
+    return new Fortio(
+        r.path("ActualQPS").asDouble(),
+        p50,
+        p90,
+        p99,
+        total - ok,
+        r.path("ActualDuration").asDouble() / 1e9);
   }
 
   private void row(String name, Fortio f) {
-    line(String.format(Locale.ROOT, "| %s | %.0f | %.3f | %.3f | %.3f | %d |", name, f.qps, f.p50, f.p90, f.p99, f.errors));
+    line(
+        String.format(
+            Locale.ROOT,
+            "| %s | %.0f | %.3f | %.3f | %.3f | %d |",
+            name,
+            f.qps,
+            f.p50,
+            f.p90,
+            f.p99,
+            f.errors));
   }
 
   // ---- pub/sub: publish N messages over HTTP, count them arriving at the subscriber app
@@ -237,7 +313,8 @@ public final class InvokeBench {
     app.createContext(
         "/dapr/subscribe",
         ex -> {
-          byte[] b = "[{\"pubsubname\":\"pubsub\",\"topic\":\"bench\",\"route\":\"/bench\"}]".getBytes();
+          byte[] b =
+              "[{\"pubsubname\":\"pubsub\",\"topic\":\"bench\",\"route\":\"/bench\"}]".getBytes();
           ex.getResponseHeaders().add("content-type", "application/json");
           ex.sendResponseHeaders(200, b.length);
           ex.getResponseBody().write(b);
@@ -257,18 +334,25 @@ public final class InvokeBench {
     app.start();
     cleanup.add(() -> app.stop(0));
     Path resources = Files.createDirectories(work.resolve("pubsub-resources"));
-    ResourceFiles.write(resources, "pubsub.yaml", ResourceFiles.component("pubsub", "pubsub.in-memory"));
+    ResourceFiles.write(
+        resources, "pubsub.yaml", ResourceFiles.component("pubsub", "pubsub.in-memory"));
     SidecarProcess sidecar;
     try {
       sidecar =
           SidecarProcess.launch(
-                  "bench-pubsub", resources, Map.of(),
-                  "--app-port", Integer.toString(app.getAddress().getPort()),
-                  "--dapr-internal-grpc-port", Integer.toString(SidecarProcess.freePort()),
-                  "--name-resolution-file", work.resolve("names-pubsub.db").toString())
+                  "bench-pubsub",
+                  resources,
+                  Map.of(),
+                  "--app-port",
+                  Integer.toString(app.getAddress().getPort()),
+                  "--dapr-internal-grpc-port",
+                  Integer.toString(SidecarProcess.freePort()),
+                  "--name-resolution-file",
+                  work.resolve("names-pubsub.db").toString())
               .awaitHealthy(Duration.ofSeconds(60));
     } catch (IllegalStateException e) {
-      line("skipped: the sidecar did not start with pubsub.in-memory: " + firstLine(e.getMessage()));
+      line(
+          "skipped: the sidecar did not start with pubsub.in-memory: " + firstLine(e.getMessage()));
       return;
     }
     cleanup.add(sidecar);
@@ -276,7 +360,10 @@ public final class InvokeBench {
     String url = sidecar.httpBase() + "/v1.0/publish/pubsub/bench";
     HttpResponse<String> first =
         client.send(
-            HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"n\":0}")).build(),
+            HttpRequest.newBuilder(URI.create(url))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"n\":0}"))
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     if (first.statusCode() != 204) {
       line("skipped: publish answered " + first.statusCode() + ": " + first.body());
@@ -314,19 +401,39 @@ public final class InvokeBench {
     double publishSecs = (System.nanoTime() - start) / 1e9;
     boolean done = all.await(120, TimeUnit.SECONDS);
     double e2eSecs = (System.nanoTime() - start) / 1e9;
-    line(String.format(Locale.ROOT, "%d messages published over HTTP by %d concurrent publishers to one sidecar that also delivers them to its app.", messages, connections));
+    line(
+        String.format(
+            Locale.ROOT,
+            "%d messages published over HTTP by %d concurrent publishers to one sidecar that also delivers them to its app.",
+            messages,
+            connections));
     line("");
     line("| measure | value |");
     line("|---|---:|");
     line(String.format(Locale.ROOT, "| publish rate | %.0f msg/s |", (messages - 1) / publishSecs));
-    line(String.format(Locale.ROOT, "| end-to-end throughput (first publish to last delivery) | %.0f msg/s |", done ? (messages - 1) / e2eSecs : 0));
-    line(String.format(Locale.ROOT, "| delivered | %d of %d%s |", received.get(), messages, done ? "" : " (timed out)"));
+    line(
+        String.format(
+            Locale.ROOT,
+            "| end-to-end throughput (first publish to last delivery) | %.0f msg/s |",
+            done ? (messages - 1) / e2eSecs : 0));
+    line(
+        String.format(
+            Locale.ROOT,
+            "| delivered | %d of %d%s |",
+            received.get(),
+            messages,
+            done ? "" : " (timed out)"));
     line(String.format(Locale.ROOT, "| failed publishes | %d |", failed.sum()));
     line(String.format(Locale.ROOT, "| sidecar RSS after | %s |", mib(rss(sidecar))));
   }
 
   private static String firstLine(String s) {
-    return s == null ? "" : s.lines().filter(l -> l.contains("cannot start") || l.contains("exited")).findFirst().orElse(s.lines().findFirst().orElse(""));
+    return s == null
+        ? ""
+        : s.lines()
+            .filter(l -> l.contains("cannot start") || l.contains("exited"))
+            .findFirst()
+            .orElse(s.lines().findFirst().orElse(""));
   }
 
   private static void waitForPort(int port) throws InterruptedException {

@@ -1,14 +1,5 @@
 package io.tandem.e2e.bench;
 
-import com.google.protobuf.ByteString;
-import io.dapr.v1.CommonProtos.StateItem;
-import io.dapr.v1.DaprGrpc;
-import io.dapr.v1.DaprStateProtos.GetStateRequest;
-import io.dapr.v1.DaprStateProtos.GetStateResponse;
-import io.dapr.v1.DaprStateProtos.SaveStateRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import static io.tandem.e2e.bench.BenchSupport.cpuSeconds;
 import static io.tandem.e2e.bench.BenchSupport.deleteTree;
 import static io.tandem.e2e.bench.BenchSupport.findRoot;
@@ -18,6 +9,15 @@ import static io.tandem.e2e.bench.BenchSupport.mib;
 import static io.tandem.e2e.bench.BenchSupport.rss;
 import static io.tandem.e2e.bench.BenchSupport.setting;
 
+import com.google.protobuf.ByteString;
+import io.dapr.v1.CommonProtos.StateItem;
+import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprStateProtos.GetStateRequest;
+import io.dapr.v1.DaprStateProtos.GetStateResponse;
+import io.dapr.v1.DaprStateProtos.SaveStateRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.tandem.e2e.SidecarProcess;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -34,7 +34,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
