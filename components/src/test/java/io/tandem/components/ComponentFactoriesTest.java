@@ -28,5 +28,7 @@ class ComponentFactoriesTest {
     assertThat(byType.get("secretstores.local.env").create())
         .isInstanceOf(LocalEnvSecretStore.class);
     assertThat(byType.get("state.sqlite").versions()).containsExactly("v1");
+    assertThat(byType.get("pubsub.in-memory").create())
+        .isInstanceOf(io.tandem.components.pubsub.memory.InMemoryPubSub.class);
   }
 }
