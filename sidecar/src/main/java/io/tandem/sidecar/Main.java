@@ -197,7 +197,8 @@ public final class Main implements Callable<Integer> {
     } catch (ResourceLoadException | ComponentLoadException | IllegalArgumentException e) {
       log.error("cannot start: {}", e.getMessage());
       return 1;
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      // An Error too: Vert.x threads are not daemons, so returning is what lets the JVM exit.
       log.error("cannot start: {}", e.getMessage(), e);
       return 1;
     }

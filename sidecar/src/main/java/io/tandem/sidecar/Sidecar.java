@@ -14,11 +14,16 @@ import io.tandem.sidecar.api.ApiToken;
 import io.tandem.sidecar.appchannel.AppChannel;
 import io.tandem.sidecar.appchannel.AppChannels;
 import io.tandem.sidecar.appchannel.AppHealthChecker;
+import io.tandem.sidecar.bindings.BindingsService;
 import io.tandem.sidecar.grpc.EdgeInterceptor;
 import io.tandem.sidecar.grpc.GrpcApi;
 import io.tandem.sidecar.http.HttpApi;
+import io.tandem.sidecar.invoke.Invocation;
 import io.tandem.sidecar.metadata.MetadataService;
 import io.tandem.sidecar.metrics.SidecarMetrics;
+import io.tandem.sidecar.pubsub.PubSubService;
+import io.tandem.sidecar.pubsub.PubSubSubscriber;
+import io.tandem.sidecar.pubsub.PubSubs;
 import io.tandem.sidecar.registry.ComponentLoadException;
 import io.tandem.sidecar.registry.ComponentRegistry;
 import io.tandem.sidecar.secrets.SecretsService;
@@ -31,6 +36,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +81,7 @@ public final class Sidecar implements AutoCloseable {
   private final List<HttpServer> httpServers = new ArrayList<>();
   private HttpServer metricsServer;
   private Server grpcServer;
+  private Invocation invocation;
   private int httpPort;
   private int metricsPort;
 
@@ -135,6 +142,7 @@ public final class Sidecar implements AutoCloseable {
     Resources resources = loader.loadPaths(config.resourcesPaths());
     registry.loadAll(resources.components());
     registry.all().forEach(c -> metrics.componentLoaded());
+    registry.skipped().forEach(name -> metrics.componentInitFailed(name, "init"));
 
     StateService state = new StateService(registry, config.appId(), config.namespace(), metrics);
     SecretsService secrets = new SecretsService(registry);
@@ -152,8 +160,41 @@ public final class Sidecar implements AutoCloseable {
             features);
     ApiToken token = new ApiToken(config.apiToken());
     Runnable shutdown = this::shutdownFromApi;
+    // service invocation: internal port, name registry entry, proxy mode; stopped first on close
+    invocation = Invocation.start(config, vertx, appChannel, metrics);
+    stopHooks.add(invocation);
+    // bindings: output calls on both APIs; input bindings read into the app once it listens
+    BindingsService bindings =
+        new BindingsService(registry, appChannel, !config.app().isGrpc(), metrics);
+    if (config.app().hasApp()) {
+      appReadyHooks.add(bindings::start);
+      appHealth.addListener(bindings);
+    }
+    stopHooks.add(bindings::stop);
 
-    startGrpc(new GrpcApi(state, secrets, metadata, shutdown), token);
+    // pub/sub: publishing on both APIs; subscriptions deliver once the app listens, held while it
+    // is unhealthy; streaming subscriptions need no app
+    PubSubs pubsubs = new PubSubs(registry, config.appId());
+    PubSubService pubsub = new PubSubService(pubsubs, config.appId(), metrics, Clock.systemUTC());
+    PubSubSubscriber subscriber =
+        new PubSubSubscriber(
+            pubsubs,
+            pubsub,
+            appChannel,
+            config.app(),
+            PubSubSubscriber.declarative(resources, config.appId()),
+            metrics,
+            Clock.systemUTC());
+    metadata.withSubscriptions(subscriber::subscriptions);
+    appReadyHooks.add(subscriber::start);
+    appHealth.addListener(subscriber);
+    stopHooks.add(subscriber);
+
+    startGrpc(
+        new GrpcApi(state, secrets, metadata, shutdown)
+            .withBindings(bindings)
+            .withPubSub(pubsub, subscriber),
+        token);
     HttpApi http =
         new HttpApi(
             state,
@@ -165,6 +206,9 @@ public final class Sidecar implements AutoCloseable {
             () -> ready.get() && appReady.get(),
             ready::get,
             shutdown);
+    http.withInvocation(invocation.http());
+    http.withBindings(bindings);
+    http.withPubSub(pubsub);
     startHttp(http.router(vertx));
     if (config.enableMetrics()) {
       startMetrics();
@@ -248,6 +292,7 @@ public final class Sidecar implements AutoCloseable {
   }
 
   private void startGrpc(GrpcApi api, ApiToken token) throws IOException {
+    api.withInvocation(invocation.grpc());
     NettyServerBuilder b = null;
     for (String address : config.listenAddresses()) {
       InetSocketAddress sa = new InetSocketAddress(address, config.grpcPort());
@@ -256,7 +301,12 @@ public final class Sidecar implements AutoCloseable {
     grpcServer =
         b.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxBodySize()))
             .executor(grpcExecutor)
-            .addService(ServerInterceptors.intercept(api, new EdgeInterceptor(token, metrics)))
+            .addService(
+                ServerInterceptors.intercept(
+                    api,
+                    invocation.grpc().metadataInterceptor(),
+                    new EdgeInterceptor(token, metrics)))
+            .fallbackHandlerRegistry(invocation.grpcProxy(new EdgeInterceptor(token, metrics)))
             .build()
             .start();
   }
@@ -324,6 +374,11 @@ public final class Sidecar implements AutoCloseable {
 
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The sidecar-to-sidecar port. */
+  public int internalGrpcPort() {
+    return invocation == null ? 0 : invocation.internalPort();
   }
 
   /** Completes when the sidecar has stopped, whoever stopped it. */

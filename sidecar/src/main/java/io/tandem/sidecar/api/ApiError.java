@@ -49,6 +49,53 @@ public enum ApiError {
   SECRET_GET("ERR_SECRET_GET", 500, Status.Code.INTERNAL, null),
   SECRET_PERMISSION_DENIED("ERR_PERMISSION_DENIED", 403, Status.Code.PERMISSION_DENIED, null),
 
+  // Service invocation (tandem.sidecar.invoke). Dapr renders every invocation failure as
+  // ERR_DIRECT_INVOKE "failed to invoke, id: <app>, err: <cause>"; the status tells them apart.
+  DIRECT_INVOKE("ERR_DIRECT_INVOKE", 500, Status.Code.INTERNAL, null),
+  DIRECT_INVOKE_INVALID_METHOD("ERR_DIRECT_INVOKE", 400, Status.Code.INVALID_ARGUMENT, null),
+  DIRECT_INVOKE_NO_APP_ID("ERR_DIRECT_INVOKE", 404, Status.Code.NOT_FOUND, null),
+
+  // Bindings (tandem.sidecar.bindings). Dapr answers every output binding failure, an unknown
+  // binding or operation included, with ERR_INVOKE_OUTPUT_BINDING and 500 / INTERNAL; over gRPC its
+  // ErrorInfo reason is the code itself.
+  INVOKE_OUTPUT_BINDING(
+      "ERR_INVOKE_OUTPUT_BINDING", 500, Status.Code.INTERNAL, "ERR_INVOKE_OUTPUT_BINDING"),
+
+  // Pub/sub (tandem.sidecar.pubsub), as Dapr's pkg/api/errors/pubsub.go: statuses, codes and
+  // ErrorInfo reasons. A malformed CloudEvent is 500 over HTTP (INVALID_ARGUMENT over gRPC) in
+  // Dapr.
+  PUBSUB_NOT_CONFIGURED(
+      "ERR_PUBSUB_NOT_CONFIGURED",
+      400,
+      Status.Code.FAILED_PRECONDITION,
+      "DAPR_PUBSUB_NOT_CONFIGURED"),
+  PUBSUB_NAME_EMPTY(
+      "ERR_PUBSUB_EMPTY", 404, Status.Code.INVALID_ARGUMENT, "DAPR_PUBSUB_NAME_EMPTY"),
+  PUBSUB_NOT_FOUND(
+      "ERR_PUBSUB_NOT_FOUND", 404, Status.Code.INVALID_ARGUMENT, "DAPR_PUBSUB_NOT_FOUND"),
+  PUBSUB_TOPIC_EMPTY(
+      "ERR_TOPIC_NAME_EMPTY", 404, Status.Code.INVALID_ARGUMENT, "DAPR_PUBSUB_TOPIC_NAME_EMPTY"),
+  PUBSUB_FORBIDDEN(
+      "ERR_PUBSUB_FORBIDDEN", 403, Status.Code.PERMISSION_DENIED, "DAPR_PUBSUB_FORBIDDEN"),
+  PUBSUB_PUBLISH_MESSAGE(
+      "ERR_PUBSUB_PUBLISH_MESSAGE", 500, Status.Code.INTERNAL, "DAPR_PUBSUB_PUBLISH_MESSAGE"),
+  PUBSUB_REQUEST_METADATA(
+      "ERR_PUBSUB_REQUEST_METADATA",
+      400,
+      Status.Code.INVALID_ARGUMENT,
+      "DAPR_PUBSUB_METADATA_DESERIALIZATION"),
+  PUBSUB_CLOUD_EVENTS_SER(
+      "ERR_PUBSUB_CLOUD_EVENTS_SER",
+      500,
+      Status.Code.INVALID_ARGUMENT,
+      "DAPR_PUBSUB_CLOUD_EVENT_CREATION"),
+  PUBSUB_MARSHAL_ENVELOPE(
+      "ERR_PUBSUB_EVENTS_SER", 400, Status.Code.INVALID_ARGUMENT, "DAPR_PUBSUB_MARSHAL_ENVELOPE"),
+  PUBSUB_MARSHAL_EVENTS(
+      "ERR_PUBSUB_EVENTS_SER", 400, Status.Code.INVALID_ARGUMENT, "DAPR_PUBSUB_MARSHAL_EVENTS"),
+  PUBSUB_UNMARSHAL_EVENTS(
+      "ERR_PUBSUB_EVENTS_SER", 400, Status.Code.INVALID_ARGUMENT, "DAPR_PUBSUB_UNMARSHAL_EVENTS"),
+
   // Metadata and health.
   METADATA_GET("ERR_METADATA_GET", 500, Status.Code.INTERNAL, null),
   HEALTH_NOT_READY("ERR_HEALTH_NOT_READY", 500, Status.Code.UNAVAILABLE, null),

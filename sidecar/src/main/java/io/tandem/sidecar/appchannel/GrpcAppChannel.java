@@ -30,6 +30,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactor
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import io.tandem.sidecar.AppChannelConfig;
+import io.tandem.sidecar.invoke.MethodPath;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -118,7 +119,9 @@ public final class GrpcAppChannel implements AppChannel {
                       : request.headers().get(HttpHeaders.CONTENT_TYPE);
               InvokeRequest.Builder req =
                   InvokeRequest.newBuilder()
-                      .setMethod(request.path())
+                      // AppRequest paths are percent-encoded for URLs; gRPC apps get the method
+                      // name itself, as Dapr sends it.
+                      .setMethod(MethodPath.fromEncoded(request.path()).decoded())
                       .setData(Any.newBuilder().setValue(ByteString.copyFrom(body.getBytes())))
                       .setContentType(contentType == null ? "" : contentType)
                       .setHttpExtension(

@@ -1,7 +1,11 @@
 package io.tandem.sidecar.grpc;
 
 import com.google.protobuf.Empty;
+import io.dapr.v1.CommonProtos.InvokeResponse;
+import io.dapr.v1.DaprBindingsProtos.InvokeBindingRequest;
+import io.dapr.v1.DaprBindingsProtos.InvokeBindingResponse;
 import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprInvokeProtos.InvokeServiceRequest;
 import io.dapr.v1.DaprMetadataProtos.GetMetadataRequest;
 import io.dapr.v1.DaprMetadataProtos.GetMetadataResponse;
 import io.dapr.v1.DaprMetadataProtos.SetMetadataRequest;
@@ -20,6 +24,9 @@ import io.dapr.v1.DaprStateProtos.GetStateResponse;
 import io.dapr.v1.DaprStateProtos.SaveStateRequest;
 import io.grpc.stub.StreamObserver;
 import io.tandem.sidecar.api.ApiException;
+import io.tandem.sidecar.bindings.BindingsService;
+import io.tandem.sidecar.bindings.OutputBindingOutcome;
+import io.tandem.sidecar.invoke.InvocationGrpc;
 import io.tandem.sidecar.metadata.MetadataService;
 import io.tandem.sidecar.secrets.SecretsService;
 import io.tandem.sidecar.state.StateService;
@@ -114,6 +121,171 @@ public final class GrpcApi extends DaprGrpc.DaprImplBase {
     out.onNext(EMPTY);
     out.onCompleted();
     shutdown.run();
+  }
+
+  // ---- bindings (tandem.sidecar.bindings)
+
+  private BindingsService bindings;
+
+  /**
+   * Serves {@code InvokeBinding} through {@code service}; without it the method is UNIMPLEMENTED.
+   */
+  public GrpcApi withBindings(BindingsService service) {
+    this.bindings = service;
+    return this;
+  }
+
+  /**
+   * The response carries the binding's data and metadata. A failed call's status carries the
+   * metadata the binding still returned as {@code metadata.<key>} trailers.
+   */
+  @Override
+  public void invokeBinding(InvokeBindingRequest req, StreamObserver<InvokeBindingResponse> out) {
+    if (bindings == null) {
+      super.invokeBinding(req, out);
+      return;
+    }
+    bindings
+        .invokeBinding(req)
+        .whenComplete(
+            (outcome, err) -> {
+              if (err != null) {
+                out.onError(GrpcErrors.toStatus(err));
+              } else if (outcome.failed()) {
+                out.onError(withMetadataTrailers(GrpcErrors.toStatus(outcome.error()), outcome));
+              } else {
+                out.onNext(
+                    outcome.response() == null
+                        ? InvokeBindingResponse.getDefaultInstance()
+                        : outcome.response());
+                out.onCompleted();
+              }
+            });
+  }
+
+  private static io.grpc.StatusRuntimeException withMetadataTrailers(
+      io.grpc.StatusRuntimeException e, OutputBindingOutcome outcome) {
+    if (outcome.response() == null || outcome.response().getMetadataCount() == 0) {
+      return e;
+    }
+    io.grpc.Metadata trailers = new io.grpc.Metadata();
+    if (e.getTrailers() != null) {
+      trailers.merge(e.getTrailers());
+    }
+    outcome
+        .response()
+        .getMetadataMap()
+        .forEach(
+            (k, v) -> {
+              try {
+                trailers.put(
+                    io.grpc.Metadata.Key.of(
+                        "metadata." + k, io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                    v);
+              } catch (IllegalArgumentException skipped) {
+                // a key or value gRPC cannot carry as ASCII metadata
+              }
+            });
+    return e.getStatus().asRuntimeException(trailers);
+  }
+
+  // ---- service invocation (tandem.sidecar.invoke)
+
+  private InvocationGrpc invocation;
+
+  /** Serves {@code InvokeService} through {@code grpc}; without it the method is UNIMPLEMENTED. */
+  public GrpcApi withInvocation(InvocationGrpc grpc) {
+    this.invocation = grpc;
+    return this;
+  }
+
+  @Override
+  public void invokeService(InvokeServiceRequest req, StreamObserver<InvokeResponse> out) {
+    if (invocation == null) {
+      super.invokeService(req, out);
+      return;
+    }
+    invocation.invokeService(req, out);
+  }
+
+  // ---- pub/sub (tandem.sidecar.pubsub)
+
+  private io.tandem.sidecar.pubsub.PubSubService pubsub;
+  private io.tandem.sidecar.pubsub.PubSubSubscriber subscriber;
+
+  /**
+   * Serves {@code PublishEvent}, {@code BulkPublishEvent} (and its Alpha1 name) and {@code
+   * SubscribeTopicEventsAlpha1}; without them these methods are UNIMPLEMENTED.
+   */
+  public GrpcApi withPubSub(
+      io.tandem.sidecar.pubsub.PubSubService service,
+      io.tandem.sidecar.pubsub.PubSubSubscriber subscriber) {
+    this.pubsub = service;
+    this.subscriber = subscriber;
+    return this;
+  }
+
+  @Override
+  public void publishEvent(
+      io.dapr.v1.DaprPubsubProtos.PublishEventRequest req, StreamObserver<Empty> out) {
+    if (pubsub == null) {
+      super.publishEvent(req, out);
+      return;
+    }
+    reply(out, () -> pubsub.publish(req, io.tandem.sidecar.pubsub.Trace.NONE), v -> EMPTY);
+  }
+
+  @Override
+  public void bulkPublishEvent(
+      io.dapr.v1.DaprPubsubProtos.BulkPublishRequest req,
+      StreamObserver<io.dapr.v1.DaprPubsubProtos.BulkPublishResponse> out) {
+    if (pubsub == null) {
+      super.bulkPublishEvent(req, out);
+      return;
+    }
+    bulkPublish(req, out);
+  }
+
+  @Override
+  public void bulkPublishEventAlpha1(
+      io.dapr.v1.DaprPubsubProtos.BulkPublishRequest req,
+      StreamObserver<io.dapr.v1.DaprPubsubProtos.BulkPublishResponse> out) {
+    if (pubsub == null) {
+      super.bulkPublishEventAlpha1(req, out);
+      return;
+    }
+    bulkPublish(req, out);
+  }
+
+  /** As in Dapr, entries that failed on their own fail the call with ERR_PUBSUB_PUBLISH_MESSAGE. */
+  private void bulkPublish(
+      io.dapr.v1.DaprPubsubProtos.BulkPublishRequest req,
+      StreamObserver<io.dapr.v1.DaprPubsubProtos.BulkPublishResponse> out) {
+    pubsub
+        .bulkPublish(req, io.tandem.sidecar.pubsub.Trace.NONE)
+        .whenComplete(
+            (res, err) -> {
+              if (err != null) {
+                out.onError(GrpcErrors.toStatus(err));
+              } else if (res.getFailedEntriesCount() > 0) {
+                out.onError(
+                    GrpcErrors.toStatus(
+                        pubsub.partialFailure(req.getPubsubName(), req.getTopic(), res)));
+              } else {
+                out.onNext(res);
+                out.onCompleted();
+              }
+            });
+  }
+
+  @Override
+  public StreamObserver<io.dapr.v1.DaprPubsubProtos.SubscribeTopicEventsRequestAlpha1>
+      subscribeTopicEventsAlpha1(
+          StreamObserver<io.dapr.v1.DaprPubsubProtos.SubscribeTopicEventsResponseAlpha1> out) {
+    if (subscriber == null) {
+      return super.subscribeTopicEventsAlpha1(out);
+    }
+    return subscriber.openStream(out, GrpcErrors::toStatus);
   }
 
   private static <T, R> void reply(

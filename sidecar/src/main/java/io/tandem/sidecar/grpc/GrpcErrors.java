@@ -9,10 +9,10 @@ import io.tandem.sidecar.api.ApiException;
 import java.util.concurrent.CompletionException;
 
 /** Renders failures as gRPC statuses, with Dapr's {@code google.rpc.ErrorInfo} details. */
-final class GrpcErrors {
+public final class GrpcErrors {
   private GrpcErrors() {}
 
-  static StatusRuntimeException toStatus(Throwable t) {
+  public static StatusRuntimeException toStatus(Throwable t) {
     Throwable cause = t;
     while (cause instanceof CompletionException && cause.getCause() != null) {
       cause = cause.getCause();

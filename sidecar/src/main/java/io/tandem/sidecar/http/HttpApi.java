@@ -12,6 +12,9 @@ import io.dapr.v1.DaprStateProtos.GetStateRequest;
 import io.tandem.sidecar.api.ApiError;
 import io.tandem.sidecar.api.ApiException;
 import io.tandem.sidecar.api.ApiToken;
+import io.tandem.sidecar.bindings.BindingsService;
+import io.tandem.sidecar.bindings.OutputBindingJson;
+import io.tandem.sidecar.invoke.InvocationHttp;
 import io.tandem.sidecar.metadata.MetadataService;
 import io.tandem.sidecar.metrics.SidecarMetrics;
 import io.tandem.sidecar.secrets.SecretsService;
@@ -76,6 +79,9 @@ public final class HttpApi {
     Router router = Router.router(vertx);
     router.route().handler(this::observe);
     router.route().handler(this::authenticate);
+    if (invocation != null) {
+      invocationRoutes(router);
+    }
 
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize);
 
@@ -115,6 +121,14 @@ public final class HttpApi {
     router
         .getWithRegex("^" + V1.replace(".", "\\.") + "/secrets/(?<storeName>[^/]+)/(?<key>.+)$")
         .handler(this::getSecret);
+
+    if (bindings != null) {
+      bindingsRoutes(router, body);
+    }
+
+    if (pubsub != null) {
+      pubsubRoutes(router, body);
+    }
 
     router.errorHandler(404, ctx -> fail(ctx, notFound(ctx)));
     router.errorHandler(
@@ -206,7 +220,8 @@ public final class HttpApi {
     }
     ObjectNode extended = o.putObject("extended");
     new java.util.TreeMap<>(m.getExtendedMetadataMap()).forEach(extended::put);
-    o.putArray("subscriptions");
+    io.tandem.sidecar.pubsub.PubSubJson.subscriptions(
+        o.putArray("subscriptions"), m.getSubscriptionsList());
     o.putArray("httpEndpoints");
     ObjectNode app = o.putObject("appConnectionProperties");
     if (m.getAppConnectionProperties().getPort() > 0) {
@@ -368,6 +383,161 @@ public final class HttpApi {
                   });
           json(ctx, 200, o.toString());
         });
+  }
+
+  // ---- bindings (tandem.sidecar.bindings)
+
+  private BindingsService bindings;
+
+  /**
+   * Serves the bindings API, {@code POST|PUT /v1.0/bindings/{name}}; call before {@link #router}.
+   */
+  public HttpApi withBindings(BindingsService service) {
+    this.bindings = service;
+    return this;
+  }
+
+  private void bindingsRoutes(Router router, BodyHandler body) {
+    router
+        .route(V1 + "/bindings/:name")
+        .method(io.vertx.core.http.HttpMethod.POST)
+        .method(io.vertx.core.http.HttpMethod.PUT)
+        .handler(body)
+        .handler(this::invokeBinding);
+  }
+
+  /**
+   * The binding's data is the body (200, or 204 when the binding answered nothing) and its metadata
+   * the {@code metadata.<key>} headers, which a failed call carries too, as Dapr does.
+   */
+  private void invokeBinding(RoutingContext ctx) {
+    decodeThen(
+        ctx,
+        () ->
+            OutputBindingJson.decode(
+                ctx.pathParam("name"), bytes(ctx), h -> ctx.request().getHeader(h)),
+        req ->
+            reply(
+                ctx,
+                bindings.invokeBinding(req),
+                outcome -> {
+                  HttpServerResponse r = ctx.response();
+                  if (outcome.response() != null) {
+                    outcome
+                        .response()
+                        .getMetadataMap()
+                        .forEach((k, v) -> r.headers().add("metadata." + k, v));
+                  }
+                  if (outcome.failed()) {
+                    fail(ctx, outcome.error());
+                  } else if (outcome.response() == null) {
+                    r.setStatusCode(204).end();
+                  } else {
+                    r.putHeader("content-type", "application/json")
+                        .setStatusCode(200)
+                        .end(Buffer.buffer(outcome.response().getData().toByteArray()));
+                  }
+                }));
+  }
+
+  // ---- service invocation (tandem.sidecar.invoke)
+
+  private InvocationHttp invocation;
+
+  /**
+   * Serves {@code /v1.0/invoke/{app-id}/method/...} and {@code dapr-app-id} header routing; call
+   * before {@link #router}. Installed right after authentication: the header takes any path that is
+   * not the sidecar's own API, ahead of 404 and 405.
+   */
+  public HttpApi withInvocation(InvocationHttp http) {
+    this.invocation = http;
+    return this;
+  }
+
+  private void invocationRoutes(Router router) {
+    router.route().handler(invocation::routeByHeader);
+    router.route(V1 + "/invoke/*").handler(invocation::invokeRoute);
+  }
+
+  // ---- pub/sub (tandem.sidecar.pubsub)
+
+  private io.tandem.sidecar.pubsub.PubSubService pubsub;
+
+  /**
+   * Serves {@code /v1.0/publish/{pubsub}/{topic}} and the bulk publish API ({@code
+   * /v1.0-alpha1/publish/bulk/...}, also under {@code /v1.0}); call before {@link #router}.
+   */
+  public HttpApi withPubSub(io.tandem.sidecar.pubsub.PubSubService service) {
+    this.pubsub = service;
+    return this;
+  }
+
+  private void pubsubRoutes(Router router, BodyHandler body) {
+    // the topic may contain slashes; "bulk" right after publish/ names the bulk API, as in Dapr
+    for (String version : java.util.List.of("/v1.0-alpha1", V1)) {
+      router
+          .routeWithRegex(
+              "^"
+                  + version.replace(".", "\\.")
+                  + "/publish/bulk/(?<pubsubname>[^/]*)/(?<topic>.*)$")
+          .method(io.vertx.core.http.HttpMethod.POST)
+          .method(io.vertx.core.http.HttpMethod.PUT)
+          .handler(body)
+          .handler(this::bulkPublish);
+    }
+    router
+        .routeWithRegex(
+            "^" + V1.replace(".", "\\.") + "/publish/(?<pubsubname>[^/]*)/(?<topic>.*)$")
+        .method(io.vertx.core.http.HttpMethod.POST)
+        .method(io.vertx.core.http.HttpMethod.PUT)
+        .handler(body)
+        .handler(this::publish);
+  }
+
+  private void publish(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("content-type");
+    io.dapr.v1.DaprPubsubProtos.PublishEventRequest req =
+        io.dapr.v1.DaprPubsubProtos.PublishEventRequest.newBuilder()
+            .setPubsubName(ctx.pathParam("pubsubname"))
+            .setTopic(ctx.pathParam("topic"))
+            .setData(com.google.protobuf.ByteString.copyFrom(bytes(ctx)))
+            .setDataContentType(contentType == null ? "" : contentType)
+            .putAllMetadata(queryMetadata(ctx))
+            .build();
+    reply(ctx, pubsub.publish(req, trace(ctx)), v -> ctx.response().setStatusCode(204).end());
+  }
+
+  /** 204 when every entry was published; 500 with the failed entries otherwise, as in Dapr. */
+  private void bulkPublish(RoutingContext ctx) {
+    String name = ctx.pathParam("pubsubname");
+    String topic = ctx.pathParam("topic");
+    Map<String, String> md = queryMetadata(ctx);
+    decodeThen(
+        ctx,
+        () -> {
+          pubsub.checkBulkTarget(name, topic, md);
+          return io.tandem.sidecar.pubsub.PubSubJson.bulkRequest(name, topic, bytes(ctx), md);
+        },
+        req ->
+            reply(
+                ctx,
+                pubsub.bulkPublish(req, trace(ctx)),
+                res -> {
+                  if (res.getFailedEntriesCount() == 0) {
+                    ctx.response().setStatusCode(204).end();
+                    return;
+                  }
+                  ApiException e = pubsub.partialFailure(name, topic, res);
+                  json(
+                      ctx,
+                      e.error().httpStatus(),
+                      io.tandem.sidecar.pubsub.PubSubJson.bulkFailure(res, e.errorCode()));
+                }));
+  }
+
+  private static io.tandem.sidecar.pubsub.Trace trace(RoutingContext ctx) {
+    return new io.tandem.sidecar.pubsub.Trace(
+        ctx.request().getHeader("traceparent"), ctx.request().getHeader("tracestate"));
   }
 
   // ---- plumbing

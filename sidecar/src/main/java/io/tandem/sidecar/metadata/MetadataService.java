@@ -56,7 +56,20 @@ public final class MetadataService {
               .setVersion(c.version())
               .addAllCapabilities(c.capabilities()));
     }
+    b.addAllSubscriptions(subscriptions.get());
     return b.build();
+  }
+
+  // ---- pub/sub subscriptions (tandem.sidecar.pubsub)
+
+  private java.util.function.Supplier<List<io.dapr.v1.DaprMetadataProtos.PubsubSubscription>>
+      subscriptions = List::of;
+
+  /** Lists the subscriptions {@code source} returns; none without it. */
+  public MetadataService withSubscriptions(
+      java.util.function.Supplier<List<io.dapr.v1.DaprMetadataProtos.PubsubSubscription>> source) {
+    this.subscriptions = source;
+    return this;
   }
 
   public void setMetadata(String key, String value) {

@@ -100,6 +100,46 @@ public final class SidecarMetrics {
         "State store operation latency, in milliseconds");
   }
 
+  /** One output binding call through the bindings API (Dapr records unknown bindings too). */
+  public void outputBindingInvoked(
+      String component, String operation, boolean success, double latencyMs) {
+    Tags tags =
+        Tags.of(
+            "app_id", appId,
+            "component", component,
+            "namespace", namespace,
+            "operation", operation,
+            "success", Boolean.toString(success));
+    count(
+        "dapr_component_output_binding_count",
+        tags,
+        "The number of operations invoked on the output binding component");
+    latency(
+        "dapr_component_output_binding_latencies",
+        tags,
+        latencyMs,
+        "The latency of the response from the output binding component, in milliseconds");
+  }
+
+  /** One input binding event delivered to the app; {@code success} is the app's answer. */
+  public void inputBindingEvent(String component, boolean success, double latencyMs) {
+    Tags tags =
+        Tags.of(
+            "app_id", appId,
+            "component", component,
+            "namespace", namespace,
+            "success", Boolean.toString(success));
+    count(
+        "dapr_component_input_binding_count",
+        tags,
+        "The number of incoming events arriving from the input binding component");
+    latency(
+        "dapr_component_input_binding_latencies",
+        tags,
+        latencyMs,
+        "The triggered app event processing latency, in milliseconds");
+  }
+
   public void componentLoaded() {
     count(
         "dapr_runtime_component_loaded",
@@ -108,10 +148,175 @@ public final class SidecarMetrics {
   }
 
   public void componentInitFailed(String component, String reason) {
-    count(
-        "dapr_runtime_component_init_fail_total",
+    total(
+        "dapr_runtime_component_init_fail",
         Tags.of("app_id", appId, "component", component, "reason", reason),
         "The number of components that failed to initialise");
+  }
+
+  // ---- service invocation (tandem.sidecar.invoke): Dapr's runtime/service_invocation views.
+  // Their names end in _total, so they are Micrometer counters named without the suffix, which
+  // the Prometheus registry appends back.
+
+  /** This sidecar sent an invocation to {@code destinationAppId}'s sidecar. */
+  public void invocationRequestSent(String destinationAppId) {
+    total(
+        "dapr_runtime_service_invocation_req_sent",
+        Tags.of("app_id", appId, "dst_app_id", destinationAppId, "type", "unary"),
+        "The number of requests sent via service invocation");
+  }
+
+  /** This sidecar received an invocation for its app from {@code sourceAppId}. */
+  public void invocationRequestReceived(String sourceAppId) {
+    total(
+        "dapr_runtime_service_invocation_req_recv",
+        Tags.of("app_id", appId, "src_app_id", sourceAppId),
+        "The number of requests received via service invocation");
+  }
+
+  /** This sidecar answered an invocation from {@code callerAppId} (Dapr labels it dst_app_id). */
+  public void invocationResponseSent(String callerAppId, int status) {
+    total(
+        "dapr_runtime_service_invocation_res_sent",
+        Tags.of("app_id", appId, "dst_app_id", callerAppId, "status", Integer.toString(status)),
+        "The number of responses sent via service invocation");
+  }
+
+  /** The answer of {@code calleeAppId} arrived (Dapr labels it src_app_id). */
+  public void invocationResponseReceived(String calleeAppId, int status, double latencyMs) {
+    String s = Integer.toString(status);
+    total(
+        "dapr_runtime_service_invocation_res_recv",
+        Tags.of("app_id", appId, "src_app_id", calleeAppId, "status", s, "type", "unary"),
+        "The number of responses received via service invocation");
+    latency(
+        "dapr_runtime_service_invocation_res_recv_latency_ms",
+        Tags.of("app_id", appId, "src_app_id", calleeAppId, "status", s),
+        latencyMs,
+        "The latency of service invocation response, in milliseconds");
+  }
+
+  /** A proxied gRPC stream sent to {@code destinationAppId}. */
+  public void invocationStreamSent(String destinationAppId) {
+    total(
+        "dapr_runtime_service_invocation_req_sent",
+        Tags.of("app_id", appId, "dst_app_id", destinationAppId, "type", "streaming"),
+        "The number of requests sent via service invocation");
+  }
+
+  /** A proxied gRPC stream to {@code calleeAppId} ended with gRPC status {@code code}. */
+  public void invocationStreamResponseReceived(String calleeAppId, int code) {
+    total(
+        "dapr_runtime_service_invocation_res_recv",
+        Tags.of(
+            "app_id",
+            appId,
+            "src_app_id",
+            calleeAppId,
+            "status",
+            Integer.toString(code),
+            "type",
+            "streaming"),
+        "The number of responses received via service invocation");
+  }
+
+  private void total(String nameWithoutTotal, Tags tags, String help) {
+    io.micrometer.core.instrument.Counter.builder(nameWithoutTotal)
+        .description(help)
+        .tags(tags)
+        .register(registry)
+        .increment();
+  }
+
+  // ---- pub/sub (tandem.sidecar.pubsub): Dapr's component/pubsub_ingress and pubsub_egress views.
+
+  /** A publish through the API: the broker accepted it ({@code success}) or not. */
+  public void pubsubEgress(String component, String topic, boolean success, double latencyMs) {
+    Tags tags = pubsubTags(component, topic).and("success", Boolean.toString(success));
+    count("dapr_component_pubsub_egress_count", tags, "The number of outgoing messages");
+    if (latencyMs > 0) {
+      latency(
+          "dapr_component_pubsub_egress_latencies",
+          tags,
+          latencyMs,
+          "The latency of the response from the pub/sub component, in milliseconds");
+    }
+  }
+
+  /** A bulk publish through the API, of which {@code published} entries reached the broker. */
+  public void pubsubBulkEgress(
+      String component, String topic, boolean success, long published, double latencyMs) {
+    Tags tags = pubsubTags(component, topic).and("success", Boolean.toString(success));
+    count("dapr_component_pubsub_egress_bulk_count", tags, "The number of bulk publish calls");
+    if (published > 0) {
+      count(
+          "dapr_component_pubsub_egress_bulk_event_count",
+          pubsubTags(component, topic).and("success", "true"),
+          "The number of events published in bulk",
+          published);
+    }
+    if (latencyMs > 0) {
+      latency(
+          "dapr_component_pubsub_egress_bulk_latencies",
+          tags,
+          latencyMs,
+          "The latency of the response from the pub/sub component to a bulk publish, in ms");
+    }
+  }
+
+  /**
+   * One message handled for a subscription: {@code processStatus} is success, retry or drop, and
+   * {@code status} what Dapr reports beside it (the same, or success for a dropped message).
+   */
+  public void pubsubIngress(
+      String component, String topic, String processStatus, String status, double latencyMs) {
+    Tags tags =
+        pubsubTags(component, topic)
+            .and("process_status", processStatus)
+            .and("status", status == null || status.isEmpty() ? processStatus : status);
+    count("dapr_component_pubsub_ingress_count", tags, "The number of incoming messages");
+    if (latencyMs > 0) {
+      latency(
+          "dapr_component_pubsub_ingress_latencies",
+          tags,
+          latencyMs,
+          "The consuming app event processing latency, in milliseconds");
+    }
+  }
+
+  /** One call delivering a batch to a bulk subscriber. */
+  public void pubsubBulkIngress(String component, String topic, double latencyMs) {
+    Tags tags = pubsubTags(component, topic);
+    count("dapr_component_pubsub_ingress_bulk_count", tags, "The number of bulk deliveries");
+    if (latencyMs > 0) {
+      latency(
+          "dapr_component_pubsub_ingress_bulk_latencies",
+          tags,
+          latencyMs,
+          "The consuming app bulk processing latency, in milliseconds");
+    }
+  }
+
+  /** Entries of bulk deliveries that ended with {@code processStatus}. */
+  public void pubsubBulkIngressEntries(
+      String component, String topic, String processStatus, long entries) {
+    if (entries > 0) {
+      count(
+          "dapr_component_pubsub_ingress_bulk_event_count",
+          pubsubTags(component, topic).and("process_status", processStatus),
+          "The number of events delivered in bulk",
+          entries);
+    }
+  }
+
+  private Tags pubsubTags(String component, String topic) {
+    return Tags.of("app_id", appId, "component", component, "namespace", namespace, "topic", topic);
+  }
+
+  private void count(String name, Tags tags, String help, long n) {
+    for (long i = 0; i < n; i++) {
+      count(name, tags, help);
+    }
   }
 
   private void count(String name, Tags tags, String help) {

@@ -41,6 +41,7 @@ public final class ComponentRegistry implements AutoCloseable {
   private final Map<String, ComponentFactory> factories;
   private final ComponentContext context;
   private final Map<String, LoadedComponent> byName = new LinkedHashMap<>();
+  private final List<String> skipped = new ArrayList<>();
 
   public ComponentRegistry(ComponentContext context) {
     this(context, discoverFactories());
@@ -131,6 +132,7 @@ public final class ComponentRegistry implements AutoCloseable {
       String problem = rootMessage(e);
       if (resource.spec().ignoreErrorsOrDefault()) {
         log.warn("{}: {} (ignoreErrors is set: continuing without it)", where, problem);
+        skipped.add(name);
         return;
       }
       throw new ComponentLoadException(where + ": " + problem, e);
@@ -230,6 +232,13 @@ public final class ComponentRegistry implements AutoCloseable {
       closeQuietly(instance);
       throw e.getCause() instanceof Exception ex ? ex : e;
     }
+  }
+
+  /**
+   * Components that failed to load but set {@code ignoreErrors}, so the sidecar runs without them.
+   */
+  public List<String> skipped() {
+    return List.copyOf(skipped);
   }
 
   public Optional<LoadedComponent> get(String name) {
