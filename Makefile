@@ -17,13 +17,16 @@ build:
 deps:
 	@./scripts/ensure-deps.sh
 
-## test: unit tests, integration tests, the Java SDK e2e and the JavaScript SDK e2e
+## test: unit tests, integration tests, and the e2e suites with the official Java, JavaScript
+## and Python SDKs (their packages are installed first: npm for JS, a venv from PyPI for Python)
 test: deps
+	cd e2e/js && npm ci --no-audit --no-fund
+	e2e/python/setup.sh
 	$(MVN) install
 	$(MAKE) e2e-js
 
 e2e-js:
-	cd e2e/js && npm ci --no-audit --no-fund && npm test
+	cd e2e/js && npm test
 
 ## run: a sidecar with the example components, HTTP on 3500, gRPC on 50001, metrics on 9090
 run: deps

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the build and tests need when it is missing: a JDK 17+ and Node.js 20+ with npm.
+# Installs what the build and tests need when it is missing: a JDK 17+, Node.js with npm, and
+# Python 3 with venv (for the Python SDK apps of the e2e tests).
 # Maven itself comes from the wrapper (./mvnw); npm and Maven Central provide the rest.
 set -euo pipefail
 
@@ -9,6 +10,11 @@ if ! command -v javac >/dev/null 2>&1; then
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   need_apt+=(nodejs npm)
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  need_apt+=(python3 python3-venv)
+elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  need_apt+=(python3-venv)
 fi
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" -ne 0 ]; then

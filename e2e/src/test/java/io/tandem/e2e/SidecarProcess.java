@@ -89,6 +89,7 @@ public final class SidecarProcess implements AutoCloseable {
       cmd.add("--resources-path");
       cmd.add(resources.toString());
     }
+    cmd.addAll(invocationDefaults(logDir, extraArgs));
     cmd.addAll(List.of(extraArgs));
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -96,6 +97,25 @@ public final class SidecarProcess implements AutoCloseable {
     pb.environment().putAll(env);
     long start = System.nanoTime();
     return new SidecarProcess(appId, http, grpc, metrics, log, pb.start(), start);
+  }
+
+  /**
+   * Service invocation settings a test did not choose: a free internal port (sidecars of one test
+   * must not share 50002) and a name registry under {@code target/} rather than the home directory.
+   */
+  private static List<String> invocationDefaults(Path logDir, String... extraArgs) {
+    List<String> given = List.of(extraArgs);
+    List<String> out = new ArrayList<>();
+    if (!given.contains("--dapr-internal-grpc-port")) {
+      out.addAll(List.of("--dapr-internal-grpc-port", Integer.toString(freePort())));
+    }
+    if (!given.contains("--name-resolution-file")) {
+      out.addAll(
+          List.of(
+              "--name-resolution-file",
+              logDir.resolve("name-resolution.db").toAbsolutePath().toString()));
+    }
+    return out;
   }
 
   /** Waits until {@code /v1.0/healthz} answers 204; fails with the log when the process dies. */
@@ -134,6 +154,12 @@ public final class SidecarProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Kills the process with SIGKILL: no shutdown hook runs (a crashed sidecar). */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
   }
 
   /** Waits for the process to exit by itself and returns its exit code. */

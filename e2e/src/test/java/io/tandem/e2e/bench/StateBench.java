@@ -18,6 +18,7 @@ import io.dapr.v1.DaprStateProtos.SaveStateRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.tandem.e2e.ResourceFiles;
 import io.tandem.e2e.SidecarProcess;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -128,11 +129,12 @@ public final class StateBench {
         settings.keys,
         settings.starts);
 
-    Path memoryResources = resources("memory", component("statestore", "state.in-memory"));
+    Path memoryResources =
+        resources("memory", ResourceFiles.component("statestore", "state.in-memory"));
     Path sqliteResources =
         resources(
             "sqlite",
-            component(
+            ResourceFiles.component(
                 "statestore",
                 "state.sqlite",
                 "connectionString",
@@ -745,26 +747,6 @@ public final class StateBench {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("components.yaml"), yaml);
     return dir;
-  }
-
-  private static String component(String name, String type, String... metadata) {
-    StringBuilder sb =
-        new StringBuilder("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ")
-            .append(name)
-            .append("\nspec:\n  type: ")
-            .append(type)
-            .append("\n  version: v1\n");
-    if (metadata.length > 0) {
-      sb.append("  metadata:\n");
-      for (int i = 0; i < metadata.length; i += 2) {
-        sb.append("  - name: ")
-            .append(metadata[i])
-            .append("\n    value: \"")
-            .append(metadata[i + 1])
-            .append("\"\n");
-      }
-    }
-    return sb.toString();
   }
 
   /** The line of the sidecar's log that says why it stopped, else its last line. */
