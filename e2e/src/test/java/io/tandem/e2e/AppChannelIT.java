@@ -82,4 +82,55 @@ class AppChannelIT {
       }
     }
   }
+
+  @Test
+  void whenTheSidecarIsReadyTheAppsSubscriptionsAreInPlace(@TempDir Path dir) throws Exception {
+    ResourceFiles.write(dir, "pubsub.yaml", ResourceFiles.component("pubsub", "pubsub.in-memory"));
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    HttpServer app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    app.createContext(
+        "/dapr/subscribe",
+        ex -> {
+          try {
+            Thread.sleep(1500); // a slow app: the sidecar must not claim readiness meanwhile
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] b =
+              "[{\"pubsubname\":\"pubsub\",\"topic\":\"boot\",\"route\":\"/boot\"}]".getBytes();
+          ex.getResponseHeaders().add("content-type", "application/json");
+          ex.sendResponseHeaders(200, b.length);
+          ex.getResponseBody().write(b);
+          ex.close();
+        });
+    app.createContext(
+        "/boot",
+        ex -> {
+          delivered.add(new String(ex.getRequestBody().readAllBytes()));
+          ex.sendResponseHeaders(200, -1);
+          ex.close();
+        });
+    app.start();
+    try (SidecarProcess p =
+        SidecarProcess.launch(
+                "early-publisher",
+                dir,
+                Map.of(),
+                "--app-port",
+                Integer.toString(app.getAddress().getPort()))
+            .awaitHealthy(Duration.ofSeconds(60))) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(p.httpBase() + "/v1.0/publish/pubsub/boot"))
+                  .header("content-type", "text/plain")
+                  .POST(HttpRequest.BodyPublishers.ofString("first"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(204);
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !delivered.isEmpty());
+      assertThat(delivered.get(0)).contains("\"data\":\"first\"");
+    } finally {
+      app.stop(0);
+    }
+  }
 }

@@ -399,7 +399,52 @@ class InvocationIT {
   }
 
   /** The test's apps. */
+  @Test
+  void concurrentCallsWithBodiesKeepReusingConnectionsToTheApp() throws Exception {
+    // More calls than the callee sidecar's pool to the app holds (256): a call whose connection is
+    // not released would exhaust the pool, and the calls after it would hang.
+    int workers = 16;
+    int perWorker = 40;
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    try {
+      List<java.util.concurrent.Future<List<String>>> results = new java.util.ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        int worker = w;
+        results.add(
+            pool.submit(
+                () -> {
+                  List<String> problems = new java.util.ArrayList<>();
+                  for (int i = 0; i < perWorker; i++) {
+                    String body = "w" + worker + "-" + i + "-" + "x".repeat(1024);
+                    HttpResponse<String> r =
+                        http.send(
+                            to(caller, "/v1.0/invoke/callee/method/echo")
+                                .timeout(Duration.ofSeconds(20))
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200 || !r.body().equals(body)) {
+                      problems.add(r.statusCode() + " " + r.body());
+                    }
+                  }
+                  return problems;
+                }));
+      }
+      for (var f : results) {
+        assertThat(f.get(120, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(seen).hasSize(workers * perWorker);
+    long connections = seen.stream().map(s -> s.header(TestApps.REMOTE_PORT)).distinct().count();
+    assertThat(connections).isLessThanOrEqualTo(4L * workers);
+  }
+
   static final class TestApps {
+    /** Not a header: the app's view of which connection a request came on. */
+    static final String REMOTE_PORT = "@remote-port";
+
     private TestApps() {}
 
     static byte[] bytes(int size, long seed) {
@@ -434,6 +479,7 @@ class InvocationIT {
       String path = ex.getRequestURI().getRawPath();
       Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       ex.getRequestHeaders().forEach((k, v) -> headers.put(k, v.get(0)));
+      headers.put(REMOTE_PORT, Integer.toString(ex.getRemoteAddress().getPort()));
       seen.add(new Seen(ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(), headers));
       if (path.startsWith("/upload")) {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");

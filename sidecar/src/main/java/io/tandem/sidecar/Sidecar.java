@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,6 +49,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +76,10 @@ public final class Sidecar implements AutoCloseable {
 
   private final AppChannel appChannel;
   private final AppHealthChecker appHealth;
-  private final List<Runnable> appReadyHooks = new CopyOnWriteArrayList<>();
+
+  /** Started once the app listens; the sidecar is ready when all of them have completed. */
+  private final List<Supplier<CompletionStage<?>>> appReadyHooks = new CopyOnWriteArrayList<>();
+
   private final List<AutoCloseable> stopHooks = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -167,7 +172,11 @@ public final class Sidecar implements AutoCloseable {
     BindingsService bindings =
         new BindingsService(registry, appChannel, !config.app().isGrpc(), metrics);
     if (config.app().hasApp()) {
-      appReadyHooks.add(bindings::start);
+      appReadyHooks.add(
+          () -> {
+            bindings.start();
+            return CompletableFuture.completedFuture(null);
+          });
       appHealth.addListener(bindings);
     }
     stopHooks.add(bindings::stop);
@@ -273,17 +282,27 @@ public final class Sidecar implements AutoCloseable {
   }
 
   private void appReady() {
-    for (Runnable hook : appReadyHooks) {
+    List<CompletableFuture<?>> started = new ArrayList<>();
+    for (Supplier<CompletionStage<?>> hook : appReadyHooks) {
       try {
-        hook.run();
+        started.add(hook.get().toCompletableFuture());
       } catch (RuntimeException e) {
         log.error("starting deliveries to the app failed: {}", e.getMessage(), e);
       }
     }
-    if (config.app().hasApp() && config.app().healthCheck()) {
-      appHealth.start();
-    }
-    appReady.set(true);
+    // Ready only once subscriptions are in place, so that what is published after /v1.0/healthz
+    // answers 204 is delivered.
+    CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (v, err) -> {
+              if (err != null) {
+                log.error("starting deliveries to the app failed: {}", err.getMessage());
+              }
+              if (config.app().hasApp() && config.app().healthCheck()) {
+                appHealth.start();
+              }
+              appReady.set(true);
+            });
   }
 
   /** The way into this sidecar's app. */

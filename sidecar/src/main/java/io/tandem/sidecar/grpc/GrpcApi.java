@@ -28,6 +28,9 @@ import io.tandem.sidecar.bindings.BindingsService;
 import io.tandem.sidecar.bindings.OutputBindingOutcome;
 import io.tandem.sidecar.invoke.InvocationGrpc;
 import io.tandem.sidecar.metadata.MetadataService;
+import io.tandem.sidecar.pubsub.PubSubService;
+import io.tandem.sidecar.pubsub.PubSubSubscriber;
+import io.tandem.sidecar.pubsub.Trace;
 import io.tandem.sidecar.secrets.SecretsService;
 import io.tandem.sidecar.state.StateService;
 import java.util.concurrent.CompletionStage;
@@ -210,16 +213,14 @@ public final class GrpcApi extends DaprGrpc.DaprImplBase {
 
   // ---- pub/sub (tandem.sidecar.pubsub)
 
-  private io.tandem.sidecar.pubsub.PubSubService pubsub;
-  private io.tandem.sidecar.pubsub.PubSubSubscriber subscriber;
+  private PubSubService pubsub;
+  private PubSubSubscriber subscriber;
 
   /**
    * Serves {@code PublishEvent}, {@code BulkPublishEvent} (and its Alpha1 name) and {@code
    * SubscribeTopicEventsAlpha1}; without them these methods are UNIMPLEMENTED.
    */
-  public GrpcApi withPubSub(
-      io.tandem.sidecar.pubsub.PubSubService service,
-      io.tandem.sidecar.pubsub.PubSubSubscriber subscriber) {
+  public GrpcApi withPubSub(PubSubService service, PubSubSubscriber subscriber) {
     this.pubsub = service;
     this.subscriber = subscriber;
     return this;
@@ -232,7 +233,7 @@ public final class GrpcApi extends DaprGrpc.DaprImplBase {
       super.publishEvent(req, out);
       return;
     }
-    reply(out, () -> pubsub.publish(req, io.tandem.sidecar.pubsub.Trace.NONE), v -> EMPTY);
+    reply(out, () -> pubsub.publish(req, Trace.NONE), v -> EMPTY);
   }
 
   @Override
@@ -262,7 +263,7 @@ public final class GrpcApi extends DaprGrpc.DaprImplBase {
       io.dapr.v1.DaprPubsubProtos.BulkPublishRequest req,
       StreamObserver<io.dapr.v1.DaprPubsubProtos.BulkPublishResponse> out) {
     pubsub
-        .bulkPublish(req, io.tandem.sidecar.pubsub.Trace.NONE)
+        .bulkPublish(req, Trace.NONE)
         .whenComplete(
             (res, err) -> {
               if (err != null) {

@@ -17,6 +17,9 @@ import io.tandem.sidecar.bindings.OutputBindingJson;
 import io.tandem.sidecar.invoke.InvocationHttp;
 import io.tandem.sidecar.metadata.MetadataService;
 import io.tandem.sidecar.metrics.SidecarMetrics;
+import io.tandem.sidecar.pubsub.PubSubJson;
+import io.tandem.sidecar.pubsub.PubSubService;
+import io.tandem.sidecar.pubsub.Trace;
 import io.tandem.sidecar.secrets.SecretsService;
 import io.tandem.sidecar.state.StateService;
 import io.vertx.core.Future;
@@ -220,8 +223,7 @@ public final class HttpApi {
     }
     ObjectNode extended = o.putObject("extended");
     new java.util.TreeMap<>(m.getExtendedMetadataMap()).forEach(extended::put);
-    io.tandem.sidecar.pubsub.PubSubJson.subscriptions(
-        o.putArray("subscriptions"), m.getSubscriptionsList());
+    PubSubJson.subscriptions(o.putArray("subscriptions"), m.getSubscriptionsList());
     o.putArray("httpEndpoints");
     ObjectNode app = o.putObject("appConnectionProperties");
     if (m.getAppConnectionProperties().getPort() > 0) {
@@ -461,13 +463,13 @@ public final class HttpApi {
 
   // ---- pub/sub (tandem.sidecar.pubsub)
 
-  private io.tandem.sidecar.pubsub.PubSubService pubsub;
+  private PubSubService pubsub;
 
   /**
    * Serves {@code /v1.0/publish/{pubsub}/{topic}} and the bulk publish API ({@code
    * /v1.0-alpha1/publish/bulk/...}, also under {@code /v1.0}); call before {@link #router}.
    */
-  public HttpApi withPubSub(io.tandem.sidecar.pubsub.PubSubService service) {
+  public HttpApi withPubSub(PubSubService service) {
     this.pubsub = service;
     return this;
   }
@@ -516,7 +518,7 @@ public final class HttpApi {
         ctx,
         () -> {
           pubsub.checkBulkTarget(name, topic, md);
-          return io.tandem.sidecar.pubsub.PubSubJson.bulkRequest(name, topic, bytes(ctx), md);
+          return PubSubJson.bulkRequest(name, topic, bytes(ctx), md);
         },
         req ->
             reply(
@@ -528,16 +530,12 @@ public final class HttpApi {
                     return;
                   }
                   ApiException e = pubsub.partialFailure(name, topic, res);
-                  json(
-                      ctx,
-                      e.error().httpStatus(),
-                      io.tandem.sidecar.pubsub.PubSubJson.bulkFailure(res, e.errorCode()));
+                  json(ctx, e.error().httpStatus(), PubSubJson.bulkFailure(res, e.errorCode()));
                 }));
   }
 
-  private static io.tandem.sidecar.pubsub.Trace trace(RoutingContext ctx) {
-    return new io.tandem.sidecar.pubsub.Trace(
-        ctx.request().getHeader("traceparent"), ctx.request().getHeader("tracestate"));
+  private static Trace trace(RoutingContext ctx) {
+    return new Trace(ctx.request().getHeader("traceparent"), ctx.request().getHeader("tracestate"));
   }
 
   // ---- plumbing

@@ -19,6 +19,8 @@ import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,8 +80,8 @@ final class CalleeService extends ServiceInvocationGrpc.ServiceInvocationImplBas
                     closed = true;
                     body.fail(
                         Status.CANCELLED.withDescription("the caller went away").asException());
-                    if (response != null && response.body() instanceof Abortable a) {
-                      a.abort(Status.CANCELLED.asException());
+                    if (response != null) {
+                      abortBody(response);
                     }
                   }));
       out.request(1); // the head
@@ -125,6 +127,7 @@ final class CalleeService extends ServiceInvocationGrpc.ServiceInvocationImplBas
         return;
       }
       MultiMap headers = Headers.fromProto(head.getHeadersList());
+      body.declareLength(headers.get(HttpHeaders.CONTENT_LENGTH));
       headers.set(Headers.CALLER_APP_ID, caller);
       if (!head.getCallerNamespace().isEmpty()) {
         headers.set(Headers.CALLER_NAMESPACE, head.getCallerNamespace());
@@ -183,6 +186,18 @@ final class CalleeService extends ServiceInvocationGrpc.ServiceInvocationImplBas
                   fail(
                       Status.UNAVAILABLE.withDescription(
                           "app response failed: " + err.getMessage())));
+    }
+
+    /**
+     * The caller went away while the app's body was streaming: stop it. An HTTP response that is
+     * left paused would hold its pooled connection for ever, so its connection is reset instead.
+     */
+    private void abortBody(AppResponse res) {
+      if (res.body() instanceof Abortable a) {
+        a.abort(Status.CANCELLED.asException());
+      } else if (res.body() instanceof HttpClientResponse r) {
+        r.request().reset();
+      }
     }
 
     /** The caller is gone: stop the app's body, or drain it so its connection is reused. */

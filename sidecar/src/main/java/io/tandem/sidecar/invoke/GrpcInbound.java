@@ -20,6 +20,8 @@ final class GrpcInbound implements ReadStream<Buffer>, Abortable {
   private final Runnable requestOne;
   private final Consumer<Throwable> onAbort;
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+  private long declaredLength = -1;
+  private long received;
 
   private long demand;
   private boolean requested;
@@ -41,6 +43,27 @@ final class GrpcInbound implements ReadStream<Buffer>, Abortable {
     this.onAbort = onAbort;
   }
 
+  /**
+   * The body's {@code content-length}, when its head declared one. Such a body ends as soon as that
+   * many bytes arrived, without waiting for the sender's half-close: the other side may answer and
+   * complete the call first, and the half-close is then never delivered. Without this, an HTTP
+   * request to the app would never end and its pooled connection would never be released.
+   */
+  void declareLength(String contentLength) {
+    if (contentLength == null) {
+      return;
+    }
+    try {
+      declaredLength = Long.parseLong(contentLength.trim());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    if (declaredLength >= 0 && received >= declaredLength) {
+      ended = true;
+      drain();
+    }
+  }
+
   Context context() {
     return context;
   }
@@ -51,6 +74,10 @@ final class GrpcInbound implements ReadStream<Buffer>, Abortable {
     requested = false;
     if (!done) {
       queue.add(chunk);
+      received += chunk.length();
+      if (declaredLength >= 0 && received >= declaredLength) {
+        ended = true;
+      }
       drain();
     }
   }
@@ -88,6 +115,7 @@ final class GrpcInbound implements ReadStream<Buffer>, Abortable {
   @Override
   public GrpcInbound endHandler(Handler<Void> h) {
     endHandler = h;
+    drain();
     return this;
   }
 
@@ -141,8 +169,9 @@ final class GrpcInbound implements ReadStream<Buffer>, Abortable {
         return;
       }
       if (ended) {
-        done = true;
-        if (endHandler != null) {
+        // The end waits for a reader: a body may end before anyone has started reading it.
+        if (endHandler != null && handler != null) {
+          done = true;
           endHandler.handle(null);
         }
       } else if (demand > 0 && handler != null && !requested) {

@@ -133,6 +133,8 @@ final class RemoteCall implements ClientResponseObserver<InvokeRequestFrame, Inv
               context,
               () -> requests.request(1),
               cause -> requests.cancel("the response reader went away", cause));
+      inbound.declareLength(
+          Headers.fromProto(frame.getHead().getHeadersList()).get("content-length"));
       answer.tryComplete(
           new AppResponse(
               frame.getHead().getStatus(),
