@@ -1,20 +1,16 @@
 package io.tandem.sidecar.invoke;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
+import io.tandem.sidecar.appchannel.AppChannel;
+import io.tandem.sidecar.appchannel.GrpcAppChannel;
 
 /**
- * A plain gRPC channel to the app's own gRPC server, for proxy mode (the {@code AppChannel} speaks
- * Dapr's {@code AppCallback}, not the app's services). Exists only with {@code --app-protocol grpc}
- * or {@code grpcs} and an app port; {@code grpcs} trusts any certificate, as Dapr does for the app
- * on the same host.
+ * The app's own gRPC server, for proxy mode (the {@code AppChannel} speaks Dapr's {@code
+ * AppCallback}, not the app's services). It borrows the gRPC app channel's connection, so there is
+ * one connection to the app however it is called; it exists only with {@code --app-protocol grpc}
+ * or {@code grpcs} and an app port.
  */
-final class AppGrpcChannel implements AutoCloseable {
+final class AppGrpcChannel {
   private final ManagedChannel channel;
   private final String unavailableReason;
 
@@ -23,32 +19,16 @@ final class AppGrpcChannel implements AutoCloseable {
     this.unavailableReason = unavailableReason;
   }
 
-  static AppGrpcChannel create(String protocol, String address, int port, long maxMessageSize) {
-    if (port <= 0) {
+  static AppGrpcChannel of(AppChannel app, int appPort, String protocol) {
+    if (appPort <= 0) {
       return new AppGrpcChannel(null, "app channel is not initialized");
     }
-    if (!protocol.equals("grpc") && !protocol.equals("grpcs")) {
-      return new AppGrpcChannel(
-          null,
-          "the app speaks "
-              + protocol
-              + ", not gRPC: proxy mode needs --app-protocol grpc or grpcs");
+    if (app instanceof GrpcAppChannel grpc) {
+      return new AppGrpcChannel(grpc.channel(), null);
     }
-    NettyChannelBuilder b =
-        NettyChannelBuilder.forAddress(new InetSocketAddress(address, port))
-            .directExecutor()
-            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageSize));
-    if (protocol.equals("grpcs")) {
-      try {
-        b.sslContext(
-            GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build());
-      } catch (SSLException e) {
-        throw new IllegalStateException("cannot set up TLS to the app: " + e.getMessage(), e);
-      }
-    } else {
-      b.usePlaintext();
-    }
-    return new AppGrpcChannel(b.build(), null);
+    return new AppGrpcChannel(
+        null,
+        "the app speaks " + protocol + ", not gRPC: proxy mode needs --app-protocol grpc or grpcs");
   }
 
   /** The channel, or null when the app has no gRPC server to proxy to. */
@@ -58,20 +38,5 @@ final class AppGrpcChannel implements AutoCloseable {
 
   String unavailableReason() {
     return unavailableReason;
-  }
-
-  @Override
-  public void close() {
-    if (channel != null) {
-      channel.shutdown();
-      try {
-        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-          channel.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        channel.shutdownNow();
-      }
-    }
   }
 }

@@ -70,12 +70,7 @@ public final class Invocation implements AutoCloseable {
     String appId = config.appId();
     String namespace = config.namespace();
     SidecarChannels sidecars = SidecarChannels.netty(config.maxBodySize());
-    AppGrpcChannel appGrpc =
-        AppGrpcChannel.create(
-            config.app().protocol(),
-            config.app().address(),
-            config.app().port(),
-            config.maxBodySize());
+    AppGrpcChannel appGrpc = AppGrpcChannel.of(app, config.app().port(), config.app().protocol());
     NameResolver resolver = null;
     Server internal = null;
     try {
@@ -133,7 +128,6 @@ public final class Invocation implements AutoCloseable {
         internal.shutdownNow();
       }
       sidecars.close();
-      appGrpc.close();
       throw e;
     }
   }
@@ -185,6 +179,5 @@ public final class Invocation implements AutoCloseable {
       internal.shutdownNow();
     }
     sidecars.close();
-    appGrpc.close();
   }
 }
