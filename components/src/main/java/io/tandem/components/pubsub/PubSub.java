@@ -1,11 +1,11 @@
 package io.tandem.components.pubsub;
 
+import io.tandem.components.Completions;
 import io.tandem.components.Component;
 import io.tandem.components.ComponentException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -74,7 +74,8 @@ public interface PubSub extends Component {
                           (ok, err) -> {
                             if (err != null) {
                               failed.add(
-                                  new BulkPublishResponse.FailedEntry(e.entryId(), message(err)));
+                                  new BulkPublishResponse.FailedEntry(
+                                      e.entryId(), Completions.message(err)));
                             }
                             return null;
                           }));
@@ -118,13 +119,5 @@ public interface PubSub extends Component {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  private static String message(Throwable t) {
-    Throwable c = t;
-    while (c instanceof CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c.getMessage() != null ? c.getMessage() : c.toString();
   }
 }

@@ -1,5 +1,6 @@
 package io.tandem.components.state;
 
+import io.tandem.components.Completions;
 import io.tandem.components.Component;
 import io.tandem.components.ComponentException;
 import java.util.ArrayList;
@@ -7,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -46,7 +46,7 @@ public interface StateStore extends Component {
                   (res, err) ->
                       err == null
                           ? new BulkGetItem(r.key(), res, null)
-                          : new BulkGetItem(r.key(), null, describe(unwrap(err)))));
+                          : new BulkGetItem(r.key(), null, describe(Completions.unwrap(err)))));
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
@@ -65,7 +65,7 @@ public interface StateStore extends Component {
               .handle(
                   (ok, err) -> {
                     if (err != null) {
-                      Throwable cause = unwrap(err);
+                      Throwable cause = Completions.unwrap(err);
                       synchronized (failures) {
                         failures.put(
                             r.key(),
@@ -110,12 +110,5 @@ public interface StateStore extends Component {
   /** A non-null message, so that a failed key is never mistaken for a missing one. */
   private static String describe(Throwable t) {
     return t.getMessage() != null ? t.getMessage() : t.toString();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

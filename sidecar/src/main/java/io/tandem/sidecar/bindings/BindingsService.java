@@ -3,6 +3,7 @@ package io.tandem.sidecar.bindings;
 import com.google.protobuf.ByteString;
 import io.dapr.v1.DaprBindingsProtos.InvokeBindingRequest;
 import io.dapr.v1.DaprBindingsProtos.InvokeBindingResponse;
+import io.tandem.components.Completions;
 import io.tandem.components.ComponentException;
 import io.tandem.components.bindings.BindingDirection;
 import io.tandem.components.bindings.BindingException;
@@ -94,7 +95,7 @@ public final class BindingsService implements AppHealthListener {
           if (err == null) {
             return new OutputBindingOutcome(res == null ? null : toProto(res), null);
           }
-          Throwable cause = unwrap(err);
+          Throwable cause = Completions.unwrap(err);
           InvokeResponse partial = cause instanceof BindingException be ? be.response() : null;
           if (!(cause instanceof ComponentException) && !(cause instanceof ApiException)) {
             log.warn("output binding {} failed unexpectedly", name, cause);
@@ -267,7 +268,10 @@ public final class BindingsService implements AppHealthListener {
         (ok, err) -> {
           metrics.inputBindingEvent(name, err == null, (System.nanoTime() - start) / 1e6);
           if (err != null) {
-            log.debug("error from app consumer for binding {}: {}", name, unwrap(err).getMessage());
+            log.debug(
+                "error from app consumer for binding {}: {}",
+                name,
+                Completions.unwrap(err).getMessage());
           }
         });
   }
@@ -312,12 +316,5 @@ public final class BindingsService implements AppHealthListener {
     } catch (ComponentException e) {
       return new BindingDirection(false, false, true);
     }
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -4,19 +4,16 @@ import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.tandem.components.Completions;
 import io.tandem.sidecar.api.ApiError;
 import io.tandem.sidecar.api.ApiException;
-import java.util.concurrent.CompletionException;
 
 /** Renders failures as gRPC statuses, with Dapr's {@code google.rpc.ErrorInfo} details. */
 public final class GrpcErrors {
   private GrpcErrors() {}
 
   public static StatusRuntimeException toStatus(Throwable t) {
-    Throwable cause = t;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Completions.unwrap(t);
     if (cause instanceof StatusRuntimeException sre) {
       return sre;
     }

@@ -9,6 +9,7 @@ import io.dapr.v1.DaprSecretProtos.GetBulkSecretRequest;
 import io.dapr.v1.DaprSecretProtos.GetSecretRequest;
 import io.dapr.v1.DaprStateProtos.DeleteStateRequest;
 import io.dapr.v1.DaprStateProtos.GetStateRequest;
+import io.tandem.components.Completions;
 import io.tandem.sidecar.api.ApiError;
 import io.tandem.sidecar.api.ApiException;
 import io.tandem.sidecar.api.ApiToken;
@@ -31,7 +32,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -582,10 +582,7 @@ public final class HttpApi {
                 }
                 return;
               }
-              Throwable cause = ar.cause();
-              while (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-              }
+              Throwable cause = Completions.unwrap(ar.cause());
               if (cause instanceof ApiException api) {
                 fail(ctx, api);
               } else {

@@ -3,6 +3,7 @@ package io.tandem.sidecar.invoke;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.tandem.components.Completions;
 import io.tandem.proto.internal.v1.RequestHead;
 import io.tandem.sidecar.api.ApiError;
 import io.tandem.sidecar.api.ApiException;
@@ -18,7 +19,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,10 +232,7 @@ public final class ServiceInvocation {
 
   /** Renders why an invocation failed, naming the step that failed. */
   static ApiException failure(String target, AppAddress address, Throwable err) {
-    Throwable t = err;
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
+    Throwable t = Completions.unwrap(err);
     if (t instanceof ApiException api) {
       return api;
     }

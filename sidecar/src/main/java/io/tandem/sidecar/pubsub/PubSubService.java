@@ -5,6 +5,7 @@ import io.dapr.v1.DaprPubsubProtos.BulkPublishRequestEntry;
 import io.dapr.v1.DaprPubsubProtos.BulkPublishResponse;
 import io.dapr.v1.DaprPubsubProtos.BulkPublishResponseFailedEntry;
 import io.dapr.v1.DaprPubsubProtos.PublishEventRequest;
+import io.tandem.components.Completions;
 import io.tandem.components.pubsub.BulkMessageEntry;
 import io.tandem.components.pubsub.PubSub;
 import io.tandem.components.pubsub.PublishRequest;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -78,7 +78,7 @@ public final class PubSubService {
                   (v, err) -> {
                     metrics.pubsubEgress(t.name(), topic, err == null, millisSince(start));
                     if (err != null) {
-                      throw publishFailed(t.name(), topic, message(err));
+                      throw publishFailed(t.name(), topic, Completions.message(err));
                     }
                     return null;
                   });
@@ -142,7 +142,7 @@ public final class PubSubService {
                   (res, err) -> {
                     if (err != null) {
                       metrics.pubsubBulkEgress(t.name(), topic, false, 0, millisSince(start));
-                      throw publishFailed(t.name(), topic, message(err));
+                      throw publishFailed(t.name(), topic, Completions.message(err));
                     }
                     int failed = res.failedEntries().size();
                     metrics.pubsubBulkEgress(
@@ -313,14 +313,6 @@ public final class PubSubService {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  static String message(Throwable t) {
-    Throwable c = t;
-    while (c instanceof CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c.getMessage() != null ? c.getMessage() : c.toString();
   }
 
   private static double millisSince(long startNanos) {

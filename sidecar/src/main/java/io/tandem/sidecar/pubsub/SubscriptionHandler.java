@@ -3,6 +3,7 @@ package io.tandem.sidecar.pubsub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tandem.components.Completions;
 import io.tandem.components.pubsub.BulkMessage;
 import io.tandem.components.pubsub.BulkMessageEntry;
 import io.tandem.components.pubsub.BulkMessageHandler;
@@ -152,7 +153,7 @@ final class SubscriptionHandler implements MessageHandler, BulkMessageHandler {
                   d.event().path("id").asText(),
                   def.pubsubName(),
                   def.topic(),
-                  PubSubService.message(err));
+                  Completions.message(err));
               return TopicEventResult.RETRY;
             })
         .thenCompose(
@@ -210,7 +211,7 @@ final class SubscriptionHandler implements MessageHandler, BulkMessageHandler {
                         + " err: {}",
                     def.topic(),
                     def.deadLetterTopic(),
-                    PubSubService.message(err));
+                    Completions.message(err));
                 throw new Redeliver("dead letter topic refused the message");
               }
               return null;
@@ -294,7 +295,7 @@ final class SubscriptionHandler implements MessageHandler, BulkMessageHandler {
                         group.getKey(),
                         def.pubsubName(),
                         def.topic(),
-                        PubSubService.message(err));
+                        Completions.message(err));
                     return Map.of();
                   })
               .thenCompose(

@@ -5,6 +5,7 @@ import io.dapr.v1.DaprSecretProtos.GetBulkSecretResponse;
 import io.dapr.v1.DaprSecretProtos.GetSecretRequest;
 import io.dapr.v1.DaprSecretProtos.GetSecretResponse;
 import io.dapr.v1.DaprSecretProtos.SecretResponse;
+import io.tandem.components.Completions;
 import io.tandem.components.ComponentException;
 import io.tandem.components.secrets.SecretStore;
 import io.tandem.sidecar.api.ApiError;
@@ -13,7 +14,6 @@ import io.tandem.sidecar.registry.ComponentRegistry;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /** The secrets building block, shared by both transports. */
@@ -86,10 +86,7 @@ public final class SecretsService {
   }
 
   private static ApiException failure(String what, Throwable err) {
-    Throwable cause = err;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Completions.unwrap(err);
     if (cause instanceof ApiException api) {
       return api;
     }

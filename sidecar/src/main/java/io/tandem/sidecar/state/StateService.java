@@ -12,6 +12,7 @@ import io.dapr.v1.DaprStateProtos.GetStateRequest;
 import io.dapr.v1.DaprStateProtos.GetStateResponse;
 import io.dapr.v1.DaprStateProtos.SaveStateRequest;
 import io.dapr.v1.DaprStateProtos.TransactionalStateOperation;
+import io.tandem.components.Completions;
 import io.tandem.components.ComponentException;
 import io.tandem.components.state.BulkGetItem;
 import io.tandem.components.state.BulkSetException;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -324,7 +324,7 @@ public final class StateService {
           if (err == null) {
             return value;
           }
-          Throwable cause = unwrap(err);
+          Throwable cause = Completions.unwrap(err);
           throw translate(op, cause, message.apply(cause));
         });
   }
@@ -379,12 +379,5 @@ public final class StateService {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

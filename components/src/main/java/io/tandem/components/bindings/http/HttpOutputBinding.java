@@ -1,5 +1,6 @@
 package io.tandem.components.bindings.http;
 
+import io.tandem.components.Completions;
 import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentMetadata;
@@ -16,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,10 +134,7 @@ public final class HttpOutputBinding implements OutputBinding {
   }
 
   private static BindingException failure(HttpCall call, Throwable err) {
-    Throwable cause = err;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Completions.unwrap(err);
     String what =
         cause instanceof HttpTimeoutException
             ? "timed out"
