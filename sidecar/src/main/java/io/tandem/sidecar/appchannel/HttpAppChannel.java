@@ -41,19 +41,8 @@ public final class HttpAppChannel implements AppChannel {
   private static final Logger log = LoggerFactory.getLogger("tandem.sidecar.appchannel");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Headers that describe one hop and are never forwarded. */
-  static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host",
-          "dapr-api-token");
+  /** The caller's token never reaches the app; the channel sends {@code APP_API_TOKEN} instead. */
+  private static final Set<String> NOT_FORWARDED = Set.of("dapr-api-token");
 
   private final Vertx vertx;
   private final AppChannelConfig config;
@@ -92,17 +81,10 @@ public final class HttpAppChannel implements AppChannel {
                   new RequestOptions()
                       .setMethod(HttpMethod.valueOf(request.verb()))
                       .setURI(uri(request.path(), request.query()));
-              MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-              if (request.headers() != null) {
-                request
-                    .headers()
-                    .forEach(
-                        e -> {
-                          if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-                            headers.add(e.getKey(), e.getValue());
-                          }
-                        });
-              }
+              MultiMap headers =
+                  request.headers() == null
+                      ? MultiMap.caseInsensitiveMultiMap()
+                      : HopByHopHeaders.strip(request.headers(), NOT_FORWARDED);
               addToken(headers);
               ro.setHeaders(headers);
               return client
@@ -121,15 +103,10 @@ public final class HttpAppChannel implements AppChannel {
                       resp -> {
                         resp.pause();
                         resp.end().onComplete(ar -> limit.release());
-                        MultiMap out = MultiMap.caseInsensitiveMultiMap();
-                        resp.headers()
-                            .forEach(
-                                e -> {
-                                  if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-                                    out.add(e.getKey(), e.getValue());
-                                  }
-                                });
-                        return new AppResponse(resp.statusCode(), out, resp);
+                        return new AppResponse(
+                            resp.statusCode(),
+                            HopByHopHeaders.strip(resp.headers(), NOT_FORWARDED),
+                            resp);
                       })
                   .recover(
                       err -> {
@@ -334,13 +311,9 @@ public final class HttpAppChannel implements AppChannel {
   @Override
   public Future<BindingEventResult> deliverBinding(
       String name, byte[] data, Map<String, String> metadata) {
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    metadata.forEach(
-        (k, v) -> {
-          if (!HOP_BY_HOP.contains(k.toLowerCase(Locale.ROOT))) {
-            headers.add(k, v);
-          }
-        });
+    MultiMap fromMetadata = MultiMap.caseInsensitiveMultiMap();
+    metadata.forEach(fromMetadata::add);
+    MultiMap headers = HopByHopHeaders.strip(fromMetadata, NOT_FORWARDED);
     if (!headers.contains(HttpHeaders.CONTENT_TYPE)) {
       headers.add(HttpHeaders.CONTENT_TYPE, "application/json");
     }

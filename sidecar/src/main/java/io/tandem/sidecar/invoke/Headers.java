@@ -1,11 +1,10 @@
 package io.tandem.sidecar.invoke;
 
 import io.tandem.proto.internal.v1.Header;
+import io.tandem.sidecar.appchannel.HopByHopHeaders;
 import io.vertx.core.MultiMap;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,22 +17,6 @@ final class Headers {
   static final String API_TOKEN = "dapr-api-token";
   static final String HTTP_STATUS = "dapr-http-status";
 
-  /** RFC 7230 hop-by-hop headers, and others that describe one connection only. */
-  private static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "http2-settings",
-          "host",
-          "expect");
-
   /** Headers a caller must not choose: the sidecars set them. */
   private static final Set<String> RESERVED =
       Set.of(DAPR_APP_ID, API_TOKEN, CALLER_APP_ID, CALLER_NAMESPACE, CALLEE_APP_ID);
@@ -42,44 +25,12 @@ final class Headers {
 
   /** The caller's request headers that go on to the app. */
   static MultiMap requestHeaders(MultiMap incoming) {
-    Set<String> nominated = connectionNominated(incoming);
-    MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    for (Map.Entry<String, String> e : incoming) {
-      String name = e.getKey().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(name)
-          && !RESERVED.contains(name)
-          && !nominated.contains(name)
-          && !name.startsWith(":")) {
-        out.add(e.getKey(), e.getValue());
-      }
-    }
-    return out;
+    return HopByHopHeaders.strip(incoming, RESERVED);
   }
 
   /** The app's response headers that go back to the caller. */
   static MultiMap responseHeaders(MultiMap fromApp) {
-    Set<String> nominated = connectionNominated(fromApp);
-    MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    for (Map.Entry<String, String> e : fromApp) {
-      String name = e.getKey().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(name) && !nominated.contains(name) && !name.startsWith(":")) {
-        out.add(e.getKey(), e.getValue());
-      }
-    }
-    return out;
-  }
-
-  private static Set<String> connectionNominated(MultiMap headers) {
-    Set<String> out = new HashSet<>();
-    for (String v : headers.getAll("connection")) {
-      for (String token : v.split(",")) {
-        String t = token.trim().toLowerCase(Locale.ROOT);
-        if (!t.isEmpty()) {
-          out.add(t);
-        }
-      }
-    }
-    return out;
+    return HopByHopHeaders.strip(fromApp, Set.of());
   }
 
   static List<Header> toProto(MultiMap headers) {
