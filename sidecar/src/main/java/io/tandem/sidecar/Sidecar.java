@@ -105,7 +105,8 @@ public final class Sidecar implements AutoCloseable {
     this.appHealth = new AppHealthChecker(vertx, appChannel, config.app());
     this.registry =
         new ComponentRegistry(
-            ComponentContext.of(config.appId(), config.namespace(), blocking, System.getenv()));
+            ComponentContext.of(config.appId(), config.namespace(), blocking, System.getenv())
+                .sharing(vertx));
   }
 
   /**

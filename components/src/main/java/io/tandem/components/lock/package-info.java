@@ -1,0 +1,2 @@
+/** The distributed lock building block's SPI. */
+package io.tandem.components.lock;
