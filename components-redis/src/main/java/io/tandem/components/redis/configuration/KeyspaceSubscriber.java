@@ -517,10 +517,13 @@ final class KeyspaceSubscriber {
                 }
                 throw new java.util.concurrent.CompletionException(err);
               }
+              ConfigurationItem item =
+                  r == null ? null : RedisConfigurationStore.parse(r.toString());
+              // a missing key and an empty value are both "no item", as get() leaves them out
               return Optional.of(
-                  r == null
+                  item == null || item.value().isEmpty()
                       ? new ConfigurationItem("", "", null)
-                      : RedisConfigurationStore.parse(r.toString()));
+                      : item);
             });
   }
 
