@@ -27,6 +27,7 @@ final class Connectivity {
 
   private final Vertx vertx;
   private final Redis redis;
+  private final String component;
   private final String where;
   private final long minRetryMillis;
   private final long maxRetryMillis;
@@ -44,6 +45,7 @@ final class Connectivity {
   Connectivity(
       Vertx vertx,
       Redis redis,
+      String component,
       String where,
       Duration minRetry,
       Duration maxRetry,
@@ -52,6 +54,7 @@ final class Connectivity {
       Logger log) {
     this.vertx = vertx;
     this.redis = redis;
+    this.component = component;
     this.where = where;
     this.minRetryMillis = Math.max(1, minRetry.toMillis());
     this.maxRetryMillis = Math.max(minRetryMillis, maxRetry.toMillis());
@@ -127,7 +130,7 @@ final class Connectivity {
     String was = trouble;
     trouble = describe(cause);
     if (was == null) {
-      log.warn("lost {}: {}; reconnecting", where, trouble);
+      log.warn("{}: {}", component, trouble);
     }
     if (!probing) {
       probing = true;
@@ -161,7 +164,7 @@ final class Connectivity {
     probing = false;
     trouble = null;
     succeeded();
-    log.info("reconnected to {}", where);
+    log.info("{}: reconnected to {}", component, where);
   }
 
   private Future<Void> ping() {

@@ -114,6 +114,7 @@ public final class RedisStateStore implements StateStore {
           new Connectivity(
               vertx,
               redis,
+              "state store " + metadata.name(),
               where,
               config.settings().minRetryInterval(),
               config.settings().maxRetryInterval(),
@@ -360,7 +361,7 @@ public final class RedisStateStore implements StateStore {
 
   private ComponentException failure(String what, Throwable e, Duration timeout) {
     if (e instanceof TimeoutException) {
-      connectivity.failed(e);
+      connectivity.failed(new TimeoutException("no answer within " + timeout.toMillis() + "ms"));
       return ComponentException.failure(
           what
               + " failed: no answer from "
