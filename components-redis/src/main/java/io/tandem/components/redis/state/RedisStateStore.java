@@ -33,6 +33,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -90,7 +91,7 @@ public final class RedisStateStore implements StateStore {
             .toCompletionStage()
             .toCompletableFuture()
             .get(pingTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw ComponentException.failure(
             "component "
                 + metadata.name()
@@ -400,7 +401,7 @@ public final class RedisStateStore implements StateStore {
   // ---- lifecycle --------------------------------------------------------------------------------
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     if (closed) {
       return;
     }
@@ -416,8 +417,10 @@ public final class RedisStateStore implements StateStore {
       if (!Context.isOnVertxThread()) {
         try {
           done.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-          LOG.warn("the state store's Vert.x instance did not close within 5s");
+        } catch (TimeoutException | ExecutionException e) {
+          LOG.warn("the state store's Vert.x instance did not close cleanly: {}", e.toString());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
       }
     }

@@ -108,14 +108,15 @@ final class PrivateRedis implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     if (process != null && process.isAlive()) {
+      // SIGKILL works on a suspended process too.
+      process.destroyForcibly();
       try {
-        resume();
-      } catch (Exception ignored) {
-        // not suspended, or already gone
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-      kill();
     }
   }
 }

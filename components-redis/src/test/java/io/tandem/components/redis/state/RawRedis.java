@@ -43,8 +43,8 @@ final class RawRedis implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     redis.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    vertx.close();
   }
 }
