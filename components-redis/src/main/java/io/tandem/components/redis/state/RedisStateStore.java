@@ -353,14 +353,15 @@ public final class RedisStateStore implements StateStore {
     return reply.handle(
         (r, e) -> {
           if (e != null) {
-            throw failure(what, Completions.unwrap(e), timeout);
+            throw failure(what, Completions.unwrap(e), timeout, script == StateScripts.APPLY);
           }
           connectivity.succeeded();
           return read.apply(r);
         });
   }
 
-  private ComponentException failure(String what, Throwable e, Duration timeout) {
+  private ComponentException failure(
+      String what, Throwable e, Duration timeout, boolean writes) {
     if (e instanceof TimeoutException) {
       connectivity.failed(new TimeoutException("no answer within " + timeout.toMillis() + "ms"));
       return ComponentException.failure(
@@ -369,7 +370,8 @@ public final class RedisStateStore implements StateStore {
               + where
               + " within "
               + timeout.toMillis()
-              + "ms (a write may still have been applied)",
+              + "ms"
+              + (writes ? " (the write may still have been applied)" : ""),
           null);
     }
     if (e instanceof ErrorType err && !Connectivity.isConnectionLoss(err)) {
