@@ -360,8 +360,7 @@ public final class RedisStateStore implements StateStore {
         });
   }
 
-  private ComponentException failure(
-      String what, Throwable e, Duration timeout, boolean writes) {
+  private ComponentException failure(String what, Throwable e, Duration timeout, boolean writes) {
     if (e instanceof TimeoutException) {
       connectivity.failed(new TimeoutException("no answer within " + timeout.toMillis() + "ms"));
       return ComponentException.failure(
