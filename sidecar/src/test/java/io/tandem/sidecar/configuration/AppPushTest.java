@@ -155,4 +155,14 @@ class AppPushTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> app.calls.size() == 1);
     assertThat(app.calls.get(0).request().path()).isEqualTo("configuration/config/fine");
   }
+
+  @Test
+  void anAppThatNeverAnswersDoesNotHoldTheNextUpdate() {
+    RecordingApp app = new RecordingApp();
+    AppPush push = new AppPush(app, vertx, "config", Duration.ofMillis(200));
+    push.update("sub-1", Map.of("first", item("1", "")));
+    push.update("sub-1", Map.of("second", item("2", "")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> app.calls.size() == 2);
+    assertThat(app.calls.get(1).request().path()).isEqualTo("configuration/config/second");
+  }
 }
