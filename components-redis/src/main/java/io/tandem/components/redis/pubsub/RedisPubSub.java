@@ -334,9 +334,17 @@ public final class RedisPubSub implements PubSub {
     }
   }
 
-  /** Whether {@code err} is Redis answering with an error, as opposed to no answer at all. */
+  /**
+   * Whether {@code err} is Redis answering with an error, as opposed to no answer at all. (The
+   * client reports a lost connection and an unreadable answer with the same type as Redis's errors,
+   * as {@code CONNECTION_CLOSED} and {@code ILLEGAL_STATE ...}.)
+   */
   static boolean isReply(Throwable err) {
-    return err != null && Completions.unwrap(err) instanceof Response;
+    if (err == null || !(Completions.unwrap(err) instanceof Response)) {
+      return false;
+    }
+    String m = String.valueOf(Completions.unwrap(err).getMessage());
+    return !m.startsWith("CONNECTION_CLOSED") && !m.startsWith("ILLEGAL_STATE");
   }
 
   /** The failure's message, with the password blanked out should a client library quote it. */

@@ -79,6 +79,13 @@ final class StreamSubscription {
   private final ArrayDeque<Entry> ready = new ArrayDeque<>();
   private int handling;
   private int waitingRetry;
+
+  /**
+   * Messages asked for by the XAUTOCLAIM under way. (Those of the blocked XREADGROUP are not
+   * counted: reclaiming must not wait for the reader, so together they may exceed queueDepth.)
+   */
+  private int reserved;
+
   private RedisConnection conn;
   private long clientId = -1;
   private boolean busy;
@@ -149,6 +156,11 @@ final class StreamSubscription {
   // ---- the reader
 
   private int room() {
+    return config.queueDepth() - ready.size() - waitingRetry - reserved;
+  }
+
+  /** Room for reclaimed messages: the blocked read's request is not waited for. */
+  private int roomToReclaim() {
     return config.queueDepth() - ready.size() - waitingRetry;
   }
 
@@ -173,8 +185,7 @@ final class StreamSubscription {
       return; // pump() calls back when the handler has taken messages
     }
     busy = true;
-    RedisConnection c = conn;
-    c.send(
+    conn.send(
             Request.cmd(Command.XREADGROUP)
                 .arg("GROUP")
                 .arg(group)
@@ -539,11 +550,12 @@ final class StreamSubscription {
     if (closed || reclaiming) {
       return;
     }
-    int room = room();
+    int room = roomToReclaim();
     if (room <= 0) {
       return;
     }
     reclaiming = true;
+    reserved += room;
     owner
         .pool()
         .send(
@@ -560,6 +572,7 @@ final class StreamSubscription {
                 run(
                     () -> {
                       reclaiming = false;
+                      reserved -= room;
                       if (ar.failed()) {
                         if (!RedisPubSub.isReply(ar.cause())) {
                           owner.poolFailed(ar.cause());

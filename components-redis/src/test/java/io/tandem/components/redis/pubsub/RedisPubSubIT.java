@@ -137,6 +137,37 @@ class RedisPubSubIT {
   }
 
   @Test
+  void whatAStoppedReplicaHeldIsTakenOverByTheOther() throws Exception {
+    Map<String, String> quick = Map.of("processingTimeout", "500ms", "redeliverInterval", "100ms");
+    Map<String, String> handsAllOut = new HashMap<>(quick);
+    handsAllOut.put("concurrency", "100");
+    RedisPubSub dying = pubsub("inventory", handsAllOut);
+    RedisPubSub survivor = pubsub("inventory", quick);
+    List<String> held = new CopyOnWriteArrayList<>();
+    Set<String> done = ConcurrentHashMap.newKeySet();
+    subscribe(
+        dying,
+        m -> {
+          held.add(new String(m.data(), UTF_8));
+          return new CompletableFuture<>(); // never finishes: the sidecar hangs, then goes
+        });
+    subscribe(survivor, m -> ack(done, m));
+    awaitReading(dying);
+    awaitReading(survivor);
+
+    for (int i = 0; i < 20; i++) {
+      publish(survivor, "item-" + i);
+    }
+    await().atMost(WAIT).until(() -> held.size() + done.size() == 20);
+    assertThat(held).as("the dying replica had a share").isNotEmpty();
+    dying.close();
+
+    await().atMost(WAIT).until(() -> done.containsAll(held));
+    assertThat(done).hasSize(20);
+    await().atMost(WAIT).until(() -> pendingCount("inventory") == 0);
+  }
+
+  @Test
   void aMessageWhoseHandlerIsStillRunningIsNotTakenByAnotherConsumer() throws Exception {
     Map<String, String> quick = Map.of("processingTimeout", "300ms", "redeliverInterval", "100ms");
     RedisPubSub slow = pubsub("reports", quick);

@@ -33,18 +33,24 @@ class RedisPubSubRestartIT {
           new ComponentMetadata("restart", Map.of("redisHost", redis.address())),
           ComponentContext.of("survivor", "", workers, Map.of()));
       Set<String> got = ConcurrentHashMap.newKeySet();
+      Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+      CompletableFuture<Void> slow = new CompletableFuture<>();
       TopicSubscription s =
           pubsub.subscribe(
               new SubscribeRequest("orders", Map.of()),
               m -> {
-                got.add(new String(m.data(), UTF_8));
-                return CompletableFuture.completedFuture(null);
+                String text = new String(m.data(), UTF_8);
+                deliveries.merge(text, 1, Integer::sum);
+                got.add(text);
+                return text.equals("slow") ? slow : CompletableFuture.completedFuture(null);
               });
       publish(pubsub, "before");
-      await().atMost(WAIT).until(() -> got.contains("before"));
+      publish(pubsub, "slow");
+      await().atMost(WAIT).until(() -> got.containsAll(List.of("before", "slow")));
       assertThat(pubsub.trouble()).isEmpty();
 
       redis.kill();
+      slow.complete(null); // its acknowledgement waits for Redis
 
       await().atMost(WAIT).until(() -> pubsub.trouble().isPresent());
       assertThat(pubsub.trouble().get()).contains(redis.address());
@@ -64,6 +70,12 @@ class RedisPubSubRestartIT {
         publish(pubsub, m);
       }
       await().atMost(WAIT).until(() -> got.containsAll(List.of("after-1", "after-2", "after-3")));
+      try (RawRedis raw = new RawRedis(redis.address())) {
+        await()
+            .atMost(WAIT)
+            .until(() -> raw.send("XPENDING", "orders", "survivor").get(0).toLong() == 0);
+      }
+      assertThat(deliveries).containsEntry("slow", 1).containsEntry("before", 1);
       s.close();
       pubsub.close();
     } finally {
