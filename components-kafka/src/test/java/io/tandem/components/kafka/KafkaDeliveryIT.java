@@ -101,6 +101,43 @@ class KafkaDeliveryIT {
   }
 
   @Test
+  void aNewGroupStartsWithWhatIsPublishedAfterItSubscribed() throws Exception {
+    String topic = unique("newest");
+    KafkaPubSub p = open("consumerGroup", unique("g"));
+    publish(p, topic, "before", Map.of());
+    Thread.sleep(5); // a later millisecond than the message before: the start is found by time
+    List<String> got = new CopyOnWriteArrayList<>();
+    p.subscribe(
+        new SubscribeRequest(topic, Map.of()),
+        m -> {
+          got.add(text(m));
+          return ok();
+        });
+    publish(p, topic, "after", Map.of());
+
+    await().atMost(WAIT).until(() -> got.contains("after"));
+    assertThat(got).containsExactly("after");
+  }
+
+  @Test
+  void initialOffsetOldestStartsANewGroupAtTheBeginning() {
+    String topic = unique("oldest");
+    KafkaPubSub p = open("consumerGroup", unique("g"), "initialOffset", "oldest");
+    publish(p, topic, "before", Map.of());
+    List<String> got = new CopyOnWriteArrayList<>();
+    p.subscribe(
+        new SubscribeRequest(topic, Map.of()),
+        m -> {
+          got.add(text(m));
+          return ok();
+        });
+    publish(p, topic, "after", Map.of());
+
+    await().atMost(WAIT).until(() -> got.contains("after"));
+    assertThat(got).containsExactly("before", "after");
+  }
+
+  @Test
   void publishMetadataArrivesAsDaprsHeadersAndKey() {
     String topic = unique("meta");
     KafkaPubSub p = open("consumerGroup", unique("g"));
