@@ -65,6 +65,10 @@ import org.slf4j.LoggerFactory;
 final class TopicConsumer {
   private static final Logger log = LoggerFactory.getLogger("tandem.components.kafka");
   private static final Duration POLL = Duration.ofMillis(100);
+
+  /** While a partition waits for its backlog to drain, the loop looks more often. */
+  private static final Duration POLL_WHILE_PAUSED = Duration.ofMillis(10);
+
   private static final Duration BARRIER_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration TROUBLE_CLEARS_AFTER = Duration.ofSeconds(2);
@@ -271,8 +275,8 @@ final class TopicConsumer {
       log.debug("{}: consuming {} in group {}", label, topics, group);
       while (!closing) {
         try {
-          flowControl(c);
-          ConsumerRecords<byte[], byte[]> records = c.poll(POLL);
+          boolean backlogged = flowControl(c);
+          ConsumerRecords<byte[], byte[]> records = c.poll(backlogged ? POLL_WHILE_PAUSED : POLL);
           handOver(records);
           commitProgress(c);
           polledFine();
@@ -295,9 +299,10 @@ final class TopicConsumer {
     }
   }
 
-  private void flowControl(KafkaConsumer<byte[], byte[]> c) {
+  /** Pauses and resumes partitions; true when one stays paused for its backlog. */
+  private boolean flowControl(KafkaConsumer<byte[], byte[]> c) {
     if (parts.isEmpty()) {
-      return;
+      return false;
     }
     Set<TopicPartition> isPaused = c.paused();
     List<TopicPartition> pause = new ArrayList<>();
@@ -318,6 +323,7 @@ final class TopicConsumer {
     if (!resume.isEmpty()) {
       c.resume(resume);
     }
+    return !paused && c.paused().size() > 0;
   }
 
   private void handOver(ConsumerRecords<byte[], byte[]> records) {
