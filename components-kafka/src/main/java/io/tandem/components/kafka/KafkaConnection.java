@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
 final class KafkaConnection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("tandem.components.kafka");
 
-  static final Duration INIT_PROBE_TIMEOUT = Duration.ofSeconds(4);
+  /** Under the runtime's default initTimeout (5 s), so that the clearer message wins. */
+  static final Duration INIT_PROBE_TIMEOUT = Duration.ofSeconds(3);
+
   static final Duration PROBE_INTERVAL = Duration.ofSeconds(5);
   static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -22,7 +21,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 /** Shared set-up of the Kafka ITs: components on the test broker, unique names, topics. */
 final class KafkaTestKit {
   static final ComponentContext CONTEXT =
-      ComponentContext.of("kafka-it", "", Executors.newCachedThreadPool(), Map.of());
+      ComponentContext.of("kafka-it", "", Runnable::run, Map.of());
 
   private KafkaTestKit() {}
 
