@@ -98,6 +98,61 @@ class KafkaConsumerGroupsIT {
     assertThat(gotTwo).allMatch(m -> m.metadata().get("__partition").equals(Integer.toString(p2)));
   }
 
+  /**
+   * A rebalance moves a partition while its message keeps failing: the old owner commits what it
+   * acknowledged before, and the new owner receives the failing message, not the earlier one.
+   */
+  @Test
+  void aMovedPartitionCommitsWhatWasDoneAndTheNewOwnerGetsTheRest() throws Exception {
+    String topic = unique("moved");
+    KafkaTestKit.createTopic(topic, 2);
+    String group = unique("replicas");
+    String[] keys = {keyFor(0, 2), keyFor(1, 2)};
+    KafkaPubSub first = open(group);
+    List<String> heldBack = new CopyOnWriteArrayList<>();
+    first.subscribe(
+        new SubscribeRequest(topic, Map.of()),
+        m -> {
+          if (text(m).startsWith("hold")) {
+            heldBack.add(text(m));
+            return KafkaTestKit.fail("not now");
+          }
+          return ok();
+        });
+    await().atMost(WAIT).until(() -> held(first).size() == 2);
+    for (int p = 0; p < 2; p++) {
+      publish(first, topic, "ok-" + p, Map.of("partitionKey", keys[p]));
+      publish(first, topic, "hold-" + p, Map.of("partitionKey", keys[p]));
+    }
+    await().atMost(WAIT).until(() -> heldBack.contains("hold-0") && heldBack.contains("hold-1"));
+
+    KafkaPubSub second = open(group);
+    List<Message> got = new CopyOnWriteArrayList<>();
+    second.subscribe(new SubscribeRequest(topic, Map.of()), m -> addMessage(got, m));
+    await().atMost(WAIT).until(() -> held(second).size() == 1 && held(first).size() == 1);
+    int moved = held(second).iterator().next().partition();
+
+    await().atMost(WAIT).until(() -> !got.isEmpty());
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> got.size() == 1);
+    assertThat(text(got.get(0))).isEqualTo("hold-" + moved);
+  }
+
+  /** A key the default partitioner puts in {@code partition} of {@code count}. */
+  private static String keyFor(int partition, int count) {
+    for (int i = 0; ; i++) {
+      byte[] k = ("key-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      if (org.apache.kafka.common.utils.Utils.toPositive(
+                  org.apache.kafka.common.utils.Utils.murmur2(k))
+              % count
+          == partition) {
+        return "key-" + i;
+      }
+    }
+  }
+
   private static Set<TopicPartition> held(KafkaPubSub p) {
     Set<TopicPartition> out = new HashSet<>();
     p.assignments().forEach(out::addAll);
