@@ -182,10 +182,6 @@ final class KafkaConnection implements AutoCloseable {
     return dispatcher;
   }
 
-  Admin admin() {
-    return admin;
-  }
-
   /**
    * Sends {@code record} with the shared producer. Completes when the brokers stored it (acks=all)
    * or failed; never blocks the caller.
