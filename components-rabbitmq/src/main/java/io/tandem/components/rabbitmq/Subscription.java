@@ -403,6 +403,12 @@ final class Subscription implements TopicSubscription {
             first.followers = new ArrayList<>();
           }
           first.followers.add(d);
+          log.debug(
+              "pubsub {}: message {} of topic {} came again while its first delivery is pending:"
+                  + " it waits for that outcome",
+              settings.name,
+              d.messageId,
+              topic);
           return;
         }
         if (first == null) {
