@@ -107,6 +107,9 @@ final class Subscription implements TopicSubscription {
 
   private boolean busy;
 
+  /** Single mode with {@code autoAck}: the stage of the last message handed over. */
+  private CompletionStage<Void> autoAckTail = CompletableFuture.completedFuture(null);
+
   // ---- the link's thread only
 
   private Channel channel;
@@ -358,17 +361,26 @@ final class Subscription implements TopicSubscription {
     }
     Message m = new Message(topic, body, properties.getContentType(), metadataOf(properties, body));
     if (settings.autoAck) {
-      invoke(m)
-          .whenComplete(
-              (v, err) -> {
-                if (err != null) {
-                  log.warn(
-                      "pubsub {}: a message of topic {} failed and is lost (autoAck): {}",
-                      settings.name,
-                      topic,
-                      Completions.message(err));
-                }
-              });
+      CompletionStage<Void> stage;
+      if (settings.single) {
+        synchronized (waiting) {
+          // one at a time: each message waits for the previous one's stage, whatever its outcome
+          autoAckTail = autoAckTail.handle((v, err) -> null).thenCompose(v -> invoke(m));
+          stage = autoAckTail;
+        }
+      } else {
+        stage = invoke(m);
+      }
+      stage.whenComplete(
+          (v, err) -> {
+            if (err != null) {
+              log.warn(
+                  "pubsub {}: a message of topic {} failed and is lost (autoAck): {}",
+                  settings.name,
+                  topic,
+                  Completions.message(err));
+            }
+          });
       return;
     }
     String id = properties.getMessageId();

@@ -293,6 +293,29 @@ class RabbitMqPubSubIT {
   }
 
   @Test
+  void withAutoAckAFailedMessageIsGoneAsDaprWarns() throws Exception {
+    PubSub sub = rabbit.pubsub("autoack-" + UUID.randomUUID(), "autoAck", "true");
+    Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+    sub.subscribe(
+        new SubscribeRequest(topic, Map.of()),
+        m -> {
+          String body = new String(m.data(), UTF_8);
+          deliveries.merge(body, 1, Integer::sum);
+          return body.equals("fails")
+              ? CompletableFuture.failedFuture(new IllegalStateException("RETRY"))
+              : CompletableFuture.completedFuture(null);
+        });
+
+    publish(sub, topic, "fails");
+    publish(sub, topic, "marker");
+    await().atMost(WAIT).until(() -> deliveries.containsKey("marker"));
+    publish(sub, topic, "marker2");
+    await().atMost(WAIT).until(() -> deliveries.containsKey("marker2"));
+
+    assertThat(deliveries.get("fails")).isEqualTo(1);
+  }
+
+  @Test
   void aTopicExchangeRoutesByRoutingKey() throws Exception {
     String[] topicKind = {"exchangeKind", "topic"};
     PubSub a = rabbit.pubsub("keys-a-" + UUID.randomUUID(), topicKind);

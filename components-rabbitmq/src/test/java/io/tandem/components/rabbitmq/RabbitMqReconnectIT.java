@@ -102,6 +102,27 @@ class RabbitMqReconnectIT {
   }
 
   @Test
+  void aSubscriptionMadeWhileCutOffStartsOnceConnected() throws Exception {
+    PubSub pubsub = rabbit.pubsubAt(viaProxy(), "late-" + UUID.randomUUID());
+    proxy.refuse(true);
+    proxy.cut();
+    await().atMost(WAIT).until(() -> pubsub.trouble().isPresent());
+
+    List<String> got = new CopyOnWriteArrayList<>();
+    pubsub.subscribe(
+        new SubscribeRequest(topic, Map.of()),
+        m -> {
+          got.add(new String(m.data(), UTF_8));
+          return CompletableFuture.completedFuture(null);
+        });
+    proxy.refuse(false);
+
+    await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
+    publish(pubsub, topic, "hello");
+    await().atMost(WAIT).until(() -> got.contains("hello"));
+  }
+
+  @Test
   void nothingPublishedToADurableQueueIsLostWhenTheSubscriberIsCutMidStream() throws Exception {
     String app = "stream-" + UUID.randomUUID();
     String[] durable = {"deletedWhenUnused", "false", "deliveryMode", "2", "prefetchCount", "10"};
