@@ -316,6 +316,29 @@ class RabbitMqPubSubIT {
   }
 
   @Test
+  void quorumQueuesWorkWhenTheyOutliveTheirSubscribers() throws Exception {
+    String app = "quorum-" + UUID.randomUUID();
+    rabbit.cleanUpQueue(app + "-" + topic);
+    Map<String, String> quorum = Map.of("queueType", "quorum");
+    PubSub autoDeleting = rabbit.pubsub(app);
+    assertThatThrownBy(() -> autoDeleting.subscribe(new SubscribeRequest(topic, quorum), ok()))
+        .isInstanceOf(ComponentException.class)
+        .hasMessageContaining("auto-delete");
+
+    // another topic: the first attempt left an auto-delete exchange, which a component with
+    // deletedWhenUnused=false may not declare again
+    String other = topic + "-kept";
+    rabbit.cleanUpExchange(other);
+    rabbit.cleanUpQueue(app + "-" + other);
+    PubSub kept = rabbit.pubsub(app, "deletedWhenUnused", "false");
+    List<String> got = new CopyOnWriteArrayList<>();
+    kept.subscribe(new SubscribeRequest(other, quorum), m -> collect(got, m));
+    publish(kept, other, "replicated");
+
+    await().atMost(WAIT).until(() -> got.contains("replicated"));
+  }
+
+  @Test
   void aTopicExchangeRoutesByRoutingKey() throws Exception {
     String[] topicKind = {"exchangeKind", "topic"};
     PubSub a = rabbit.pubsub("keys-a-" + UUID.randomUUID(), topicKind);
