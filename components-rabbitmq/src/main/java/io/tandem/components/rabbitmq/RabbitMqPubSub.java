@@ -4,9 +4,13 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.tandem.components.Completions;
 import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentMetadata;
+import io.tandem.components.pubsub.BulkMessageEntry;
+import io.tandem.components.pubsub.BulkPublishRequest;
+import io.tandem.components.pubsub.BulkPublishResponse;
 import io.tandem.components.pubsub.MessageHandler;
 import io.tandem.components.pubsub.PubSub;
 import io.tandem.components.pubsub.PublishRequest;
@@ -129,6 +133,45 @@ public final class RabbitMqPubSub implements PubSub {
             lookup(md, "routingKey").orElse(""),
             properties(settings, request),
             request.data()));
+  }
+
+  /**
+   * Publishes the entries in order on the one publishing channel without waiting for each confirm
+   * before sending the next (the default would wait): the confirms arrive together.
+   */
+  @Override
+  public CompletionStage<BulkPublishResponse> bulkPublish(BulkPublishRequest request) {
+    List<CompletableFuture<BulkPublishResponse.FailedEntry>> outcomes = new ArrayList<>();
+    for (BulkMessageEntry e : request.entries()) {
+      CompletionStage<Void> sent;
+      try {
+        sent =
+            publish(
+                new PublishRequest(
+                    request.topic(),
+                    e.event(),
+                    e.contentType(),
+                    e.metadata().isEmpty() ? request.metadata() : e.metadata()));
+      } catch (RuntimeException ex) {
+        sent = CompletableFuture.failedFuture(ex);
+      }
+      outcomes.add(
+          sent.handle(
+                  (v, err) ->
+                      err == null
+                          ? null
+                          : new BulkPublishResponse.FailedEntry(
+                              e.entryId(), Completions.message(err)))
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v ->
+                new BulkPublishResponse(
+                    outcomes.stream()
+                        .map(CompletableFuture::join)
+                        .filter(f -> f != null)
+                        .toList()));
   }
 
   @Override
