@@ -9,11 +9,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -68,14 +68,20 @@ final class Link implements AutoCloseable {
     this.owner = owner;
     String threadName = "rabbitmq-" + settings.name + "-" + role;
     Thread[] made = new Thread[1];
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
             r -> {
               Thread t = new Thread(r, threadName);
               t.setDaemon(true);
               made[0] = t;
               return t;
             });
+    // on close, the tasks already queued still run (they find everything closed and fail what
+    // waits on them); timers (back-offs, reconnects) are dropped
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    executor.setRemoveOnCancelPolicy(true);
+    this.thread = executor;
     try {
       // start the thread now, so that onThread() can compare against it
       this.thread.submit(() -> {}).get();
@@ -113,12 +119,13 @@ final class Link implements AutoCloseable {
     return Thread.currentThread() == worker;
   }
 
-  /** Runs {@code task} on the link's thread; dropped once the link is closed. */
-  void execute(Runnable task) {
+  /** Runs {@code task} on the link's thread; false (and dropped) once the link is closed. */
+  boolean execute(Runnable task) {
     try {
       thread.execute(guarded(task));
+      return true;
     } catch (RejectedExecutionException e) {
-      // closed
+      return false;
     }
   }
 
@@ -153,12 +160,12 @@ final class Link implements AutoCloseable {
       }
       throw e;
     } catch (TimeoutException e) {
-      f.cancel(true);
+      f.cancel(false);
       throw new TimeoutException("RabbitMQ did not answer within " + timeout.toSeconds() + " s");
     }
   }
 
-  /** Closes the connection and stops the thread. Waits a little for both. */
+  /** Closes the connection and stops the thread once the tasks queued so far have run. */
   @Override
   public void close() {
     try {
@@ -183,7 +190,7 @@ final class Link implements AutoCloseable {
     } catch (Exception e) {
       log.debug("pubsub {}: closing the {} connection: {}", settings.name, role, e.toString());
     } finally {
-      thread.shutdownNow();
+      thread.shutdown();
     }
   }
 

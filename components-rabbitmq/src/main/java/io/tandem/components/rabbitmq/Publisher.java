@@ -69,8 +69,16 @@ final class Publisher implements Link.Owner {
 
   /** Sends {@code out}; its stage completes on the broker's confirm. Any thread. */
   CompletionStage<Void> publish(Outgoing out) {
-    link.execute(() -> send(out));
+    enqueue(out);
     return out.done;
+  }
+
+  private void enqueue(Outgoing out) {
+    if (!link.execute(() -> send(out))) {
+      out.done.completeExceptionally(
+          new ComponentException(
+              ComponentException.Reason.FAILURE, "pubsub " + settings.name + " is closed"));
+    }
   }
 
   /** Fails what is still unconfirmed. On the link's thread (called before the link closes). */
@@ -142,7 +150,7 @@ final class Publisher implements Link.Owner {
         retire(ch);
       }
       if (out.attempts < MAX_ATTEMPTS && link.connection() != null) {
-        link.execute(() -> send(out));
+        enqueue(out);
       } else {
         out.done.completeExceptionally(
             ComponentException.failure(
@@ -241,7 +249,7 @@ final class Publisher implements Link.Owner {
                 ComponentException.Reason.FAILURE,
                 "cannot publish to topic " + o.exchange + ": " + why));
       } else {
-        link.execute(() -> send(o));
+        enqueue(o);
       }
     }
   }

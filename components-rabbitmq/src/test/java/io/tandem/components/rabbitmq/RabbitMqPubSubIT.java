@@ -403,6 +403,30 @@ class RabbitMqPubSubIT {
   }
 
   @Test
+  void afterCloseAPublishFailsInsteadOfHanging() throws Exception {
+    PubSub p = rabbit.pubsub("closing-" + UUID.randomUUID());
+    List<CompletableFuture<Void>> racing = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      racing.add(
+          p.publish(new PublishRequest(topic, "x".getBytes(UTF_8), "text/plain", Map.of()))
+              .toCompletableFuture());
+    }
+
+    p.close();
+    p.close();
+
+    assertThatThrownBy(
+            () ->
+                p.publish(new PublishRequest(topic, "y".getBytes(UTF_8), "text/plain", Map.of()))
+                    .toCompletableFuture()
+                    .join())
+        .hasCauseInstanceOf(ComponentException.class);
+    CompletableFuture.allOf(racing.toArray(CompletableFuture[]::new))
+        .handle((v, e) -> null)
+        .get(10, TimeUnit.SECONDS); // each settled one way or the other
+  }
+
+  @Test
   void connectingToNobodyFailsInitNamingTheServerButNotThePassword() {
     assertThatThrownBy(() -> rabbit.pubsubAt("amqp://user:s3cret@127.0.0.1:1", "nobody"))
         .isInstanceOf(ComponentException.class)
