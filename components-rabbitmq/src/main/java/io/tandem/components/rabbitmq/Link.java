@@ -222,7 +222,6 @@ final class Link implements AutoCloseable {
         });
     connection = c;
     attempts = 0;
-    trouble = null;
     blocked = null;
     try {
       owner.connected(c);
@@ -233,6 +232,8 @@ final class Link implements AutoCloseable {
           role,
           Completions.message(e));
     }
+    // cleared once the owner's channels, queues and consumers are back, not before
+    trouble = null;
   }
 
   private void lost(Connection c, ShutdownSignalException cause) {
