@@ -57,7 +57,6 @@ final class KafkaConnection implements AutoCloseable {
   private KafkaConnection(KafkaSettings settings, String label) {
     this.settings = settings;
     this.label = label;
-    KafkaClientLogging.quiet();
     this.producerThread =
         Executors.newSingleThreadExecutor(daemon("tandem-kafka-" + settings.component + "-send"));
     ScheduledThreadPoolExecutor d =
