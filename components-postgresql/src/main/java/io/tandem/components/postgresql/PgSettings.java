@@ -124,8 +124,9 @@ public record PgSettings(
         new PoolOptions()
             .setName(name)
             .setMaxSize(maxConns)
-            .setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+            // no pool timer: PgDatabase limits each operation as a whole, and the pool's own
+            // timer (4.5) fires on requests already failed, logging an error each time
+            .setConnectionTimeout(0);
     if (!maxIdleTime.isZero()) {
       o.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, maxIdleTime.toMillis()))
           .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);

@@ -93,8 +93,8 @@ public final class PrivatePostgres implements AutoCloseable {
             "listen_addresses = '127.0.0.1'",
             "port = " + port,
             "unix_socket_directories = '" + dir + "'",
+            // fast, yet a killed server keeps what it committed (unlike synchronous_commit = off)
             "fsync = off",
-            "synchronous_commit = off",
             "full_page_writes = off",
             ""),
         StandardOpenOption.APPEND);

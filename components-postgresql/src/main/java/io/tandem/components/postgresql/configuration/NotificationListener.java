@@ -219,7 +219,7 @@ final class NotificationListener {
     if (channels.isEmpty()) {
       return;
     }
-    health.report("the LISTEN connection cannot be opened: " + PgErrors.describe(cause));
+    health.report("cannot connect: " + PgErrors.describe(cause));
     retryLater();
   }
 
@@ -232,7 +232,7 @@ final class NotificationListener {
     if (closed || channels.isEmpty()) {
       return;
     }
-    health.report("the LISTEN connection was lost");
+    health.report("connection lost");
     db.health().probeNow();
     retryLater();
   }
