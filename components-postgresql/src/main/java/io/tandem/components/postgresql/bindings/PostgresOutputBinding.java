@@ -62,15 +62,19 @@ public final class PostgresOutputBinding implements OutputBinding {
     label = "bindings.postgresql " + metadata.name();
     PgSettings settings = PgSettings.from(metadata, context.environment());
     PgDatabase database = PgDatabase.open(label, settings, context, LOG);
+    db = database; // so that a close() while init waits (initTimeout) releases it
     try {
       database.await(
           database.run("connecting", pool -> pool.query("SELECT 1").execute()), "connecting");
     } catch (Exception e) {
-      database.close();
+      close();
       throw e;
     }
+    if (closed) {
+      throw new ComponentException(
+          ComponentException.Reason.FAILURE, label + " was closed during init");
+    }
     LOG.info("{}: {}", label, settings);
-    db = database;
   }
 
   @Override

@@ -250,7 +250,9 @@ final class NotificationListener {
     }
   }
 
-  void close() {
+  /** Closes the connection; the future completes once it is closed. */
+  Future<Void> close() {
+    Promise<Void> done = Promise.promise();
     context.runOnContext(
         v -> {
           closed = true;
@@ -261,10 +263,14 @@ final class NotificationListener {
           pending.clear();
           channels.clear();
           if (conn != null) {
-            conn.close();
+            PgConnection c = conn;
             conn = null;
+            c.close().onComplete(ar -> done.tryComplete());
+          } else {
+            done.tryComplete();
           }
         });
+    return done.future();
   }
 
   /** Checked channel names only reach here; quoting keeps their case, as pg_notify sees it. */

@@ -28,6 +28,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,7 @@ public final class PostgresConfigurationStore implements ConfigurationStore {
 
   private volatile PgDatabase db;
   private volatile NotificationListener listener;
+  private boolean closed;
   private String label;
   private TableName table;
   private String notifyChannel;
@@ -85,11 +89,12 @@ public final class PostgresConfigurationStore implements ConfigurationStore {
     getSome = getAll + " WHERE key = ANY($1)";
 
     PgDatabase database = PgDatabase.open(label, settings, context, LOG);
+    db = database; // so that a close() while init waits (initTimeout) releases it
     try {
       database.await(
           database.run("checking the table", pool -> checkTable(pool)), "checking the table");
     } catch (Exception e) {
-      database.close();
+      close();
       throw e;
     }
     LOG.info(
@@ -98,8 +103,13 @@ public final class PostgresConfigurationStore implements ConfigurationStore {
         settings,
         table,
         notifyChannel == null ? "(from each subscription's pgNotifyChannel)" : notifyChannel);
-    db = database;
-    listener = new NotificationListener(database, label, new Notifications(), LOG);
+    synchronized (this) {
+      if (closed) {
+        throw new ComponentException(
+            ComponentException.Reason.FAILURE, label + " was closed during init");
+      }
+      listener = new NotificationListener(database, label, new Notifications(), LOG);
+    }
   }
 
   private Future<Void> checkTable(io.vertx.sqlclient.Pool pool) {
@@ -144,11 +154,12 @@ public final class PostgresConfigurationStore implements ConfigurationStore {
   @Override
   public Optional<String> trouble() {
     PgDatabase d = db;
-    if (d == null) {
+    NotificationListener l = listener;
+    if (d == null || l == null) {
       return Optional.empty();
     }
     Optional<String> pool = d.trouble();
-    return pool.isPresent() ? pool : listener.trouble();
+    return pool.isPresent() ? pool : l.trouble();
   }
 
   // ---- get
@@ -383,12 +394,24 @@ public final class PostgresConfigurationStore implements ConfigurationStore {
   }
 
   @Override
-  public void close() {
-    PgDatabase d = db;
-    if (d == null) {
-      return;
+  public synchronized void close() {
+    closed = true;
+    if (listener != null) {
+      Future<Void> listenerClosed = listener.close();
+      if (!io.vertx.core.Context.isOnEventLoopThread()) {
+        // before the Vert.x it runs on may close
+        try {
+          listenerClosed.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+          // closing is best effort
+        }
+      }
     }
-    listener.close();
-    d.close();
+    PgDatabase d = db;
+    if (d != null) {
+      d.close();
+    }
   }
 }

@@ -138,6 +138,7 @@ public final class PostgresStateStore implements StateStore {
   private String label;
   private Duration cleanupInterval;
   private long cleanupTimer = -1;
+  private boolean closed;
 
   @Override
   public void init(ComponentMetadata metadata, ComponentContext context) throws Exception {
@@ -157,13 +158,14 @@ public final class PostgresStateStore implements StateStore {
     sql = Sql.of(table, metadataTable);
 
     PgDatabase database = PgDatabase.open(label, settings, context, LOG);
+    db = database; // so that a close() while init waits (initTimeout) releases it
     try {
       database.await(
           database.run(
               "creating the tables", pool -> StateSchema.ensure(pool, table, metadataTable)),
           "creating the tables");
     } catch (Exception e) {
-      database.close();
+      close();
       throw e;
     }
     if (!settings.connection().ignoredKeys().isEmpty()) {
@@ -177,27 +179,31 @@ public final class PostgresStateStore implements StateStore {
         table,
         metadataTable,
         cleanupInterval == null ? "disabled" : cleanupInterval);
-    db = database;
-    if (cleanupInterval != null) {
-      cleanupTimer =
-          database
-              .vertx()
-              .setPeriodic(
-                  cleanupInterval.toMillis(),
-                  id ->
-                      cleanupExpired()
-                          .whenComplete(
-                              (n, err) -> {
-                                if (err != null) {
-                                  LOG.warn(
-                                      "{}: removing expired rows failed: {}",
-                                      label,
-                                      err.getMessage());
-                                } else if (n > 0) {
-                                  LOG.info("{}: removed {} expired rows", label, n);
-                                }
-                              }));
+    synchronized (this) {
+      if (closed) {
+        throw new ComponentException(Reason.FAILURE, label + " was closed during init");
+      }
+      if (cleanupInterval != null) {
+        scheduleCleanup(database);
+      }
     }
+  }
+
+  /** Deletes expired rows every cleanup interval (when it is this sidecar's turn). */
+  private void scheduleCleanup(PgDatabase database) {
+    cleanupTimer = database.vertx().setPeriodic(cleanupInterval.toMillis(), id -> cleanupQuietly());
+  }
+
+  private void cleanupQuietly() {
+    cleanupExpired()
+        .whenComplete(
+            (n, err) -> {
+              if (err != null) {
+                LOG.warn("{}: removing expired rows failed: {}", label, err.getMessage());
+              } else if (n > 0) {
+                LOG.info("{}: removed {} expired rows", label, n);
+              }
+            });
   }
 
   /** {@code cleanupInterval}: Dapr's rules (empty: the default; zero or negative: disabled). */
@@ -435,7 +441,8 @@ public final class PostgresStateStore implements StateStore {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     PgDatabase d = db;
     if (d == null) {
       return;
