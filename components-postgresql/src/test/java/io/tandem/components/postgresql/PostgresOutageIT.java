@@ -157,6 +157,53 @@ class PostgresOutageIT {
     watch.close();
   }
 
+  @Test
+  void aChangeMadeWhileTheListenConnectionIsDownIsSentOnceItIsBack() throws Exception {
+    // the store connects as a role of its own, which the test can lock out
+    try (TestSql sql = TestSql.connect(pg.url())) {
+      sql.exec("CREATE ROLE app LOGIN PASSWORD 'app-pw'");
+      sql.exec("GRANT SELECT ON config TO app");
+    }
+    String appUrl = "postgres://app:app-pw@127.0.0.1:" + pg.port() + "/postgres?sslmode=disable";
+    PostgresConfigurationStore appConfig = new PostgresConfigurationStore();
+    appConfig.init(
+        new ComponentMetadata(
+            "app-cfg",
+            Map.of("connectionString", appUrl, "table", "config", "notifyChannel", "config")),
+        ComponentContext.of("app", "", workers, Map.of()));
+    try {
+      Map<String, ConfigurationItem> seen = new ConcurrentHashMap<>();
+      ConfigurationWatch watch =
+          join(appConfig.subscribe(List.of("feature"), Map.of(), seen::putAll));
+      writeConfig("feature", "v1", "1");
+      await().atMost(Duration.ofSeconds(10)).until(() -> value(seen).equals("v1"));
+
+      try (TestSql sql = TestSql.connect(pg.url())) {
+        sql.exec("ALTER ROLE app NOLOGIN");
+        sql.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'app'");
+      }
+      await().atMost(Duration.ofSeconds(15)).until(() -> appConfig.trouble().isPresent());
+      // nobody listens now: this change's notification is lost
+      writeConfig("feature", "v2", "2");
+      try (TestSql sql = TestSql.connect(pg.url())) {
+        sql.exec("ALTER ROLE app LOGIN");
+      }
+
+      // once back, the store reads the watched keys again and sends what changed
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                assertThat(value(seen)).isEqualTo("v2");
+                assertThat(appConfig.trouble()).isEmpty();
+              });
+      assertThat(seen.get("feature").version()).isEqualTo("2");
+      watch.close();
+    } finally {
+      appConfig.close();
+    }
+  }
+
   private void writeConfig(String key, String value, String version) throws Exception {
     try (TestSql sql = TestSql.connect(pg.url())) {
       if (sql.exec("UPDATE config SET value = $2, version = $3 WHERE key = $1", key, value, version)
