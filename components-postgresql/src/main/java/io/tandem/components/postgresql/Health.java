@@ -48,15 +48,19 @@ public final class Health {
     return Optional.ofNullable(trouble.get());
   }
 
-  /** An operation failed: when the failure is about the connection, report it and probe. */
+  /**
+   * An operation failed: when the failure is about the connection, report it and probe; when it
+   * timed out, probe.
+   */
   public void failed(Throwable failure) {
-    if (!closed && PgErrors.isConnectionProblem(failure)) {
-      report(
-          io.tandem.components.Completions.unwrap(failure) instanceof TimeoutFailure
-              ? "an operation timed out"
-              : PgErrors.describe(failure));
-      probeNow();
+    if (closed || !PgErrors.isConnectionProblem(failure)) {
+      return;
     }
+    // a statement may be slow without anything being wrong: then only the probe decides
+    if (!(io.tandem.components.Completions.unwrap(failure) instanceof TimeoutFailure)) {
+      report(PgErrors.describe(failure));
+    }
+    probeNow();
   }
 
   /** An operation reached the server. */

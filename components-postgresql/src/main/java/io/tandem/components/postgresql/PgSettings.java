@@ -111,6 +111,16 @@ public record PgSettings(
   /** The client options for one connection; they hold the password, never log them. */
   public PgConnectOptions connectOptions() {
     PgConnectOptions o = connection.toConnectOptions(timeout);
+    Map<String, String> props = new java.util.LinkedHashMap<>(o.getProperties());
+    boolean userSet =
+        props.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("statement_timeout"))
+            || props.getOrDefault("options", "").contains("statement_timeout");
+    if (!userSet) {
+      // the server gives up on a statement soon after the client stopped waiting for it (as pgx
+      // cancels it at Dapr's timeout), so a connection is not held by an abandoned statement
+      props.put("statement_timeout", Long.toString(timeout.toMillis() + 1000));
+      o.setProperties(props);
+    }
     o.setCachePreparedStatements(cacheStatements);
     if (!cacheStatements) {
       // unnamed statements only, which connection poolers in transaction mode (PgBouncer) need

@@ -66,6 +66,20 @@ class PgSettingsTest {
   }
 
   @Test
+  void theServerAbandonsStatementsSoonAfterTheTimeout() {
+    assertThat(
+            settings("connectionString", "host=h", "timeout", "5s")
+                .connectOptions()
+                .getProperties())
+        .containsEntry("statement_timeout", "6000");
+    assertThat(
+            settings("connectionString", "host=h statement_timeout=0")
+                .connectOptions()
+                .getProperties())
+        .containsEntry("statement_timeout", "0");
+  }
+
+  @Test
   void aConnectionStringOrHostIsRequired() {
     assertThatThrownBy(() -> settings("tableName", "t"))
         .isInstanceOf(ComponentException.class)

@@ -247,6 +247,29 @@ class PostgresOutputBindingIT {
   }
 
   @Test
+  void aStatementSlowerThanTheTimeoutFailsWithoutTrouble() throws Exception {
+    PostgresOutputBinding quick = new PostgresOutputBinding();
+    quick.init(
+        new ComponentMetadata(
+            "quick", Map.of("connectionString", TestServers.postgresUrl(), "timeout", "1s")),
+        ComponentContext.of("app", "", workers, Map.of()));
+    try {
+      long start = System.nanoTime();
+      ComponentException e = failure(quick.invoke(request("query", "SELECT pg_sleep(3)", null)));
+
+      assertThat(e.getMessage()).contains("timed out");
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(java.time.Duration.ofSeconds(3));
+      // the server is fine: a slow statement is no outage
+      assertThat(quick.trouble()).isEmpty();
+      assertThat(new String(join(quick.invoke(request("query", "SELECT 2", null))).data(), UTF_8))
+          .isEqualTo("[[2]]");
+    } finally {
+      quick.close();
+    }
+  }
+
+  @Test
   void closeClosesTheComponent() throws Exception {
     assertThat(join(binding.invoke(request("close", null, null)))).isNull();
 
