@@ -7,7 +7,9 @@ MVN        ?= ./mvnw -B
 SIDECAR_JAR = sidecar/target/tandem-sidecar.jar
 APP_ID     ?= quickstart
 
-.PHONY: build test run bench deps clean e2e-js format
+TEST_SERVERS_DIR ?= .tandem/test-servers
+
+.PHONY: build test run bench deps clean e2e-js format test-servers test-servers-stop
 
 ## build: compile, format and package every module (no tests)
 build:
@@ -18,15 +20,24 @@ deps:
 	@./scripts/ensure-deps.sh
 
 ## test: unit tests, integration tests, and the e2e suites with the official Java, JavaScript
-## and Python SDKs (their packages are installed first: npm for JS, a venv from PyPI for Python)
+## and Python SDKs (their packages are installed first: npm for JS, a venv from PyPI for Python),
+## against real Redis, PostgreSQL, RabbitMQ and Kafka servers started for the run and stopped after
 test: deps
 	cd e2e/js && npm ci --no-audit --no-fund
 	e2e/python/setup.sh
-	$(MVN) install
-	$(MAKE) e2e-js
+	./scripts/with-test-servers.sh sh -c '$(MVN) install && cd e2e/js && npm test'
 
 e2e-js:
 	cd e2e/js && npm test
+
+## test-servers: the servers `make test` uses, left running for tests run by hand or from an IDE
+test-servers:
+	./scripts/test-servers.sh start $(TEST_SERVERS_DIR)
+	@echo "Test servers are up. In your shell: . $(abspath $(TEST_SERVERS_DIR))/env"
+	@echo "Stop them with: make test-servers-stop"
+
+test-servers-stop:
+	./scripts/test-servers.sh stop $(TEST_SERVERS_DIR)
 
 ## run: a sidecar with the example components, HTTP on 3500, gRPC on 50001, metrics on 9090
 run: deps

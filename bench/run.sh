@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: builds the sidecar and runs the state benchmark (io.tandem.e2e.bench.StateBench)
-# against real sidecar processes. Figures are printed and written to
+# `make bench`: builds the sidecar and runs the state benchmark (io.tandem.e2e.bench.StateBench,
+# including state.redis and state.postgresql against a direct client) and the invocation and
+# pub/sub benchmark (io.tandem.e2e.bench.InvokeBench) against real sidecar processes. Figures are printed and written to
 # bench/results/state-<UTC timestamp>.md and bench/results/latest.md.
 #
 #   bench/run.sh            full run (about 2.5 minutes on 2 cores, build included)
@@ -14,6 +15,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+# Redis, PostgreSQL, Kafka and RabbitMQ for the backend figures: started on free loopback ports for
+# this run and stopped afterwards (scripts/with-test-servers.sh), unless they already run (their
+# TANDEM_TEST_* variables are set, e.g. after `make test-servers`) or BENCH_NO_SERVERS=1.
+if [[ -z "${TANDEM_TEST_REDIS_ADDR:-}" && "${BENCH_NO_SERVERS:-0}" != "1" ]]; then
+  exec "$root/scripts/with-test-servers.sh" "$root/bench/run.sh" "$@"
+fi
+
 for arg in "$@"; do
   case "$arg" in
     --short) export BENCH_SHORT=1 ;;
@@ -23,7 +31,7 @@ done
 
 if [[ "${BENCH_SKIP_BUILD:-0}" != "1" ]]; then
   echo "building the sidecar..."
-  ./mvnw -B -q -pl crds,components,sidecar -am install -DskipTests
+  ./mvnw -B -q -pl sidecar,e2e -am install -DskipTests
 fi
 
 # fortio drives the invocation benchmark, as in Dapr's own performance tests. Newer fortio releases

@@ -11,6 +11,7 @@ import static io.tandem.e2e.bench.BenchSupport.setting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.tandem.e2e.Backends;
 import io.tandem.e2e.ResourceFiles;
 import io.tandem.e2e.SidecarProcess;
 import java.io.IOException;
@@ -95,7 +96,17 @@ public final class InvokeBench {
             + System.getProperty("java.version"));
     line("");
     invocation();
-    pubsub();
+    pubsub("in-memory");
+    if (System.getenv("TANDEM_TEST_REDIS_ADDR") != null) {
+      for (String kind : List.of("redis", "kafka", "rabbitmq")) {
+        pubsub(kind);
+      }
+    } else {
+      line("");
+      line(
+          "pubsub.redis, pubsub.kafka and pubsub.rabbitmq skipped: the test servers are not running"
+              + " (run through `make bench`)");
+    }
     line("");
     line("- load average at end: " + loadAverage());
     Path results = root.resolve("bench/results");
@@ -303,9 +314,11 @@ public final class InvokeBench {
 
   // ---- pub/sub: publish N messages over HTTP, count them arriving at the subscriber app
 
-  private void pubsub() throws Exception {
-    line("## Pub/sub end to end on pubsub.in-memory");
+  private void pubsub(String kind) throws Exception {
     line("");
+    line("## Pub/sub end to end on pubsub." + kind);
+    line("");
+    String topic = "bench-" + kind + "-" + Long.toHexString(System.nanoTime());
     AtomicInteger received = new AtomicInteger();
     CountDownLatch all = new CountDownLatch(messages);
     HttpServer app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -316,7 +329,8 @@ public final class InvokeBench {
         "/dapr/subscribe",
         ex -> {
           byte[] b =
-              "[{\"pubsubname\":\"pubsub\",\"topic\":\"bench\",\"route\":\"/bench\"}]".getBytes();
+              ("[{\"pubsubname\":\"pubsub\",\"topic\":\"" + topic + "\",\"route\":\"/bench\"}]")
+                  .getBytes();
           ex.getResponseHeaders().add("content-type", "application/json");
           ex.sendResponseHeaders(200, b.length);
           ex.getResponseBody().write(b);
@@ -335,14 +349,13 @@ public final class InvokeBench {
         });
     app.start();
     cleanup.add(() -> app.stop(0));
-    Path resources = Files.createDirectories(work.resolve("pubsub-resources"));
-    ResourceFiles.write(
-        resources, "pubsub.yaml", ResourceFiles.component("pubsub", "pubsub.in-memory"));
+    Path resources = Files.createDirectories(work.resolve("pubsub-resources-" + kind));
+    ResourceFiles.write(resources, "pubsub.yaml", Backends.pubsub("pubsub", kind));
     SidecarProcess sidecar;
     try {
       sidecar =
           SidecarProcess.launch(
-                  "bench-pubsub",
+                  "bench-pubsub-" + kind,
                   resources,
                   Map.of(),
                   "--app-port",
@@ -350,18 +363,21 @@ public final class InvokeBench {
                   "--dapr-internal-grpc-port",
                   Integer.toString(SidecarProcess.freePort()),
                   "--name-resolution-file",
-                  work.resolve("names-pubsub.db").toString())
+                  work.resolve("names-pubsub-" + kind + ".db").toString())
               .awaitHealthy(Duration.ofSeconds(60));
     } catch (IllegalStateException e) {
       line(
-          "skipped: the sidecar did not start with pubsub.in-memory: " + firstLine(e.getMessage()));
+          "skipped: the sidecar did not start with pubsub."
+              + kind
+              + ": "
+              + firstLine(e.getMessage()));
       return;
     }
     cleanup.add(sidecar);
     ExecutorService clientThreads = Executors.newFixedThreadPool(4);
     cleanup.add(clientThreads::shutdownNow);
     HttpClient client = HttpClient.newBuilder().executor(clientThreads).build();
-    String url = sidecar.httpBase() + "/v1.0/publish/pubsub/bench";
+    String url = sidecar.httpBase() + "/v1.0/publish/pubsub/" + topic;
     HttpResponse<String> first =
         client.send(
             HttpRequest.newBuilder(URI.create(url))

@@ -144,12 +144,47 @@ public final class StateBench {
     List<Duration> starts = measureStartups(memoryResources, settings.starts - 1);
 
     List<StoreRun> stores = new ArrayList<>();
-    StoreRun memory = benchStore("state.in-memory", memoryResources);
+    StoreRun memory = benchStore("state.in-memory", memoryResources, null);
     stores.add(memory);
     if (memory.readyAfter != null) {
       starts.add(memory.readyAfter);
     }
-    stores.add(benchStore("state.sqlite", sqliteResources));
+    stores.add(benchStore("state.sqlite", sqliteResources, null));
+
+    // Redis and PostgreSQL, each also measured with a direct client of its own: the servers are
+    // the ones `make bench` starts (scripts/with-test-servers.sh).
+    String redis = System.getenv("TANDEM_TEST_REDIS_ADDR");
+    String postgres = System.getenv("TANDEM_TEST_POSTGRES_URL");
+    if (redis == null || postgres == null) {
+      notes.add(
+          "state.redis and state.postgresql skipped: TANDEM_TEST_REDIS_ADDR /"
+              + " TANDEM_TEST_POSTGRES_URL not set (run through `make bench`)");
+    } else {
+      try (DirectClient direct = DirectClient.redis(redis, settings.concurrency)) {
+        stores.add(
+            benchStore(
+                "state.redis",
+                resources(
+                    "redis",
+                    ResourceFiles.component("statestore", "state.redis", "redisHost", redis)),
+                direct));
+      }
+      try (DirectClient direct = DirectClient.postgres(postgres, settings.concurrency)) {
+        stores.add(
+            benchStore(
+                "state.postgresql",
+                resources(
+                    "postgresql",
+                    ResourceFiles.component(
+                        "statestore",
+                        "state.postgresql",
+                        "connectionString",
+                        postgres,
+                        "tableName",
+                        "bench_state")),
+                direct));
+      }
+    }
 
     String report = report(began, starts, stores);
     Path dir = root.resolve("bench").resolve("results");
@@ -205,8 +240,9 @@ public final class StateBench {
 
   // ---- one store: its own sidecar, four phases
 
-  private StoreRun benchStore(String type, Path resources) throws Exception {
+  private StoreRun benchStore(String type, Path resources, DirectClient direct) throws Exception {
     StoreRun run = new StoreRun(type);
+    run.direct = direct == null ? null : direct.description;
     SidecarProcess p =
         SidecarProcess.launch(APP_ID + "-" + type.replace('.', '-'), resources, Map.of());
     try {
@@ -288,12 +324,19 @@ public final class StateBench {
         }
         progress("%s: warmed up: %s", type, String.join(", ", run.warmups));
 
-        List<Step> plan =
-            List.of(
-                new Step("HTTP", "save", httpSave),
-                new Step("HTTP", "get", httpGet),
-                new Step("gRPC", "save", grpcSave),
-                new Step("gRPC", "get", grpcGet));
+        List<Step> plan = new ArrayList<>();
+        plan.add(new Step("HTTP", "save", httpSave));
+        plan.add(new Step("HTTP", "get", httpGet));
+        plan.add(new Step("gRPC", "save", grpcSave));
+        plan.add(new Step("gRPC", "get", grpcGet));
+        if (direct != null) {
+          // the same keys and values, without the sidecar
+          Op directSave = k -> direct.save(w.keys[k], Workload.value(w.keys[k]));
+          Op directGet = k -> direct.get(w.keys[k]);
+          prefill(directSave, new Phase(type, "direct", "prefill"));
+          plan.add(new Step("direct", "save", directSave));
+          plan.add(new Step("direct", "get", directGet));
+        }
         for (Step step : plan) {
           Phase phase = new Phase(type, step.transport(), step.op());
           Op op = step.call();
@@ -485,6 +528,59 @@ public final class StateBench {
     return true;
   }
 
+  /** Through the sidecar against the direct client: throughput ratio and added latency. */
+  private static void overhead(StringBuilder sb, List<StoreRun> stores) {
+    boolean any = stores.stream().anyMatch(s -> s.direct != null && s.skipped == null);
+    if (!any) {
+      return;
+    }
+    sb.append("\n## Through the sidecar against a direct client\n\n");
+    sb.append(
+        "The same saves and gets, same keys, values and concurrency, once through the sidecar and"
+            + " once straight to the server with a client library of the app's own. Ratio ="
+            + " sidecar ops/s / direct ops/s (1.00 = no overhead).\n\n");
+    sb.append(
+        "| store | op | direct ops/s | gRPC ops/s | ratio | HTTP ops/s | ratio | direct p50 ms |"
+            + " gRPC p50 ms | added p50 ms |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (StoreRun s : stores) {
+      if (s.direct == null || s.skipped != null) {
+        continue;
+      }
+      for (String op : List.of("save", "get")) {
+        Phase d = s.phase("direct", op);
+        Phase g = s.phase("gRPC", op);
+        Phase h = s.phase("HTTP", op);
+        if (d == null || g == null || h == null || d.latencies.length == 0) {
+          continue;
+        }
+        double dr = d.latencies.length / d.seconds;
+        double gr = g.latencies.length / g.seconds;
+        double hr = h.latencies.length / h.seconds;
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %.0f | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f |\n",
+                s.type,
+                op,
+                dr,
+                gr,
+                gr / dr,
+                hr,
+                hr / dr,
+                d.percentile(50),
+                g.percentile(50),
+                g.percentile(50) - d.percentile(50)));
+      }
+    }
+    for (StoreRun s : stores) {
+      if (s.direct != null) {
+        sb.append("\nDirect client for ").append(s.type).append(": ").append(s.direct).append('.');
+      }
+    }
+    sb.append('\n');
+  }
+
   private static boolean grpcSave(DaprGrpc.DaprBlockingStub grpc, Workload w, int k) {
     grpc.withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .saveState(w.saveRequests[k]);
@@ -599,6 +695,8 @@ public final class StateBench {
       }
     }
     sb.append('\n');
+
+    overhead(sb, stores);
 
     sb.append("\n## Sidecar memory (VmRSS)\n\n");
     sb.append("| store | at ready | idle (")
@@ -925,6 +1023,7 @@ public final class StateBench {
 
   private static final class StoreRun {
     final String type;
+    String direct;
     final List<Phase> phases = new ArrayList<>();
     final List<String> warmups = new ArrayList<>();
     String skipped;
@@ -936,6 +1035,13 @@ public final class StateBench {
 
     StoreRun(String type) {
       this.type = type;
+    }
+
+    Phase phase(String transport, String op) {
+      return phases.stream()
+          .filter(p -> p.transport.equals(transport) && p.op.equals(op))
+          .findFirst()
+          .orElse(null);
     }
   }
 

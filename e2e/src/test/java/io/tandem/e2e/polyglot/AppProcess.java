@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * ready when its control port answers {@code GET /ready}, and {@link #close} kills it and its
  * children.
  */
-final class AppProcess implements AutoCloseable {
+public final class AppProcess implements AutoCloseable {
   final String name;
   final Path log;
   final int controlPort;
@@ -30,7 +30,7 @@ final class AppProcess implements AutoCloseable {
     this.process = process;
   }
 
-  static AppProcess start(
+  public static AppProcess start(
       String name, List<String> command, Path workDir, Map<String, String> env, int controlPort)
       throws IOException {
     Path logDir = Path.of("target", "polyglot-logs");
@@ -47,12 +47,12 @@ final class AppProcess implements AutoCloseable {
     return new AppProcess(name, log, controlPort, pb.start());
   }
 
-  String controlUrl() {
+  public String controlUrl() {
     return "http://127.0.0.1:" + controlPort;
   }
 
   /** Waits for {@code GET /ready} to answer 200; fails with the log when the process dies. */
-  AppProcess awaitReady(Duration timeout) throws IOException, InterruptedException {
+  public AppProcess awaitReady(Duration timeout) throws IOException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
@@ -78,11 +78,11 @@ final class AppProcess implements AutoCloseable {
     throw new IllegalStateException(name + " not ready in " + timeout + ":\n" + output());
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  String output() {
+  public String output() {
     try {
       return Files.readString(log);
     } catch (IOException e) {

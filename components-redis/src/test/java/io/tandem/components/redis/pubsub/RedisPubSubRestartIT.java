@@ -1,0 +1,92 @@
+package io.tandem.components.redis.pubsub;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tandem.components.ComponentContext;
+import io.tandem.components.ComponentException;
+import io.tandem.components.ComponentMetadata;
+import io.tandem.components.pubsub.PublishRequest;
+import io.tandem.components.pubsub.SubscribeRequest;
+import io.tandem.components.pubsub.TopicSubscription;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/** {@code pubsub.redis} against a private redis-server killed with SIGKILL and started again. */
+class RedisPubSubRestartIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @Test
+  void theSubscriptionResumesAfterRedisIsKilledAndRestarted() throws Exception {
+    ExecutorService workers = Executors.newCachedThreadPool();
+    try (PrivateRedis redis = new PrivateRedis().start()) {
+      RedisPubSub pubsub = new RedisPubSub();
+      pubsub.init(
+          new ComponentMetadata("restart", Map.of("redisHost", redis.address())),
+          ComponentContext.of("survivor", "", workers, Map.of()));
+      Set<String> got = ConcurrentHashMap.newKeySet();
+      Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+      CompletableFuture<Void> slow = new CompletableFuture<>();
+      TopicSubscription s =
+          pubsub.subscribe(
+              new SubscribeRequest("orders", Map.of()),
+              m -> {
+                String text = new String(m.data(), UTF_8);
+                deliveries.merge(text, 1, Integer::sum);
+                got.add(text);
+                return text.equals("slow") ? slow : CompletableFuture.completedFuture(null);
+              });
+      publish(pubsub, "before");
+      publish(pubsub, "slow");
+      await().atMost(WAIT).until(() -> got.containsAll(List.of("before", "slow")));
+      assertThat(pubsub.trouble()).isEmpty();
+
+      redis.kill();
+      slow.complete(null); // its acknowledgement waits for Redis
+
+      await().atMost(WAIT).until(() -> pubsub.trouble().isPresent());
+      assertThat(pubsub.trouble().get()).contains(redis.address());
+      assertThat(
+              pubsub
+                  .publish(new PublishRequest("orders", new byte[] {1}, null, Map.of()))
+                  .toCompletableFuture()
+                  .handle((v, e) -> e))
+          .succeedsWithin(WAIT)
+          .as("publishing while Redis is down fails")
+          .isInstanceOf(ComponentException.class);
+
+      redis.start();
+
+      await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
+      for (String m : List.of("after-1", "after-2", "after-3")) {
+        publish(pubsub, m);
+      }
+      await().atMost(WAIT).until(() -> got.containsAll(List.of("after-1", "after-2", "after-3")));
+      try (RawRedis raw = new RawRedis(redis.address())) {
+        await()
+            .atMost(WAIT)
+            .until(() -> raw.send("XPENDING", "orders", "survivor").get(0).toLong() == 0);
+      }
+      assertThat(deliveries).containsEntry("slow", 1).containsEntry("before", 1);
+      s.close();
+      pubsub.close();
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  private static void publish(RedisPubSub pubsub, String text) {
+    pubsub
+        .publish(new PublishRequest("orders", text.getBytes(UTF_8), null, Map.of()))
+        .toCompletableFuture()
+        .join();
+  }
+}
