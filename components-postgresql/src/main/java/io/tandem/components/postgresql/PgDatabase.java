@@ -29,6 +29,9 @@ public final class PgDatabase implements AutoCloseable {
   /** How often the server is probed while all is well. */
   static final Duration PROBE_INTERVAL = Duration.ofSeconds(5);
 
+  /** How long init waits for the server to answer at all. */
+  public static final Duration INIT_CONNECT_LIMIT = Duration.ofSeconds(4);
+
   private final String label;
   private final PgSettings settings;
   private final Vertx vertx;
@@ -193,14 +196,35 @@ public final class PgDatabase implements AutoCloseable {
    * io.tandem.components.Component#init}: at most the component's time limit.
    */
   public <T> T await(Future<T> f, String what) throws InterruptedException {
+    return await(f, what, settings.timeout().plusSeconds(1));
+  }
+
+  /**
+   * Checks at init that the server answers, waiting at most {@link #INIT_CONNECT_LIMIT} (or the
+   * component's time limit when shorter): under the runtime's default {@code initTimeout} (5 s), so
+   * that an unreachable server is reported with this component's own reason.
+   */
+  public void awaitConnected() throws InterruptedException {
+    Duration limit =
+        settings.timeout().compareTo(INIT_CONNECT_LIMIT) < 0
+            ? settings.timeout()
+            : INIT_CONNECT_LIMIT;
+    await(
+        withTimeout(run("connecting", p -> p.query("SELECT 1").execute()), limit, "connecting"),
+        "connecting",
+        limit.plusSeconds(1));
+  }
+
+  private <T> T await(Future<T> f, String what, Duration limit) throws InterruptedException {
     try {
       return f.toCompletionStage()
           .toCompletableFuture()
-          .get(settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+          .get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw failure(what, e.getCause());
     } catch (TimeoutException e) {
-      throw new TimeoutFailure(label + ": " + what + " timed out after " + settings.timeout());
+      throw new TimeoutFailure(
+          label + ": " + what + " timed out after " + limit.toMillis() + " ms");
     }
   }
 

@@ -40,7 +40,7 @@ class PostgresOutageIT {
   private static final Duration OPERATION_LIMIT = Duration.ofSeconds(5);
 
   private ExecutorService workers;
-  private PrivatePostgres pg;
+  private KillablePostgres pg;
   private PostgresStateStore state;
   private PostgresConfigurationStore config;
   private PostgresOutputBinding binding;
@@ -48,7 +48,7 @@ class PostgresOutageIT {
   @BeforeEach
   void start() throws Exception {
     workers = Executors.newCachedThreadPool();
-    pg = PrivatePostgres.start();
+    pg = KillablePostgres.start();
     try (TestSql sql = TestSql.connect(pg.url())) {
       sql.exec(
           "CREATE TABLE config (KEY VARCHAR NOT NULL, VALUE VARCHAR NOT NULL,"

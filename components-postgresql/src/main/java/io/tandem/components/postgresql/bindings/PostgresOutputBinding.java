@@ -64,8 +64,7 @@ public final class PostgresOutputBinding implements OutputBinding {
     PgDatabase database = PgDatabase.open(label, settings, context, LOG);
     db = database; // so that a close() while init waits (initTimeout) releases it
     try {
-      database.await(
-          database.run("connecting", pool -> pool.query("SELECT 1").execute()), "connecting");
+      database.awaitConnected();
     } catch (Exception e) {
       close();
       throw e;

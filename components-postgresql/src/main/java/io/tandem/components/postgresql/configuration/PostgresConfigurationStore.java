@@ -91,6 +91,7 @@ public final class PostgresConfigurationStore implements ConfigurationStore {
     PgDatabase database = PgDatabase.open(label, settings, context, LOG);
     db = database; // so that a close() while init waits (initTimeout) releases it
     try {
+      database.awaitConnected();
       database.await(
           database.run("checking the table", pool -> checkTable(pool)), "checking the table");
     } catch (Exception e) {

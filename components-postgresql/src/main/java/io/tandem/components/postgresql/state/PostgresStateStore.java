@@ -160,6 +160,7 @@ public final class PostgresStateStore implements StateStore {
     PgDatabase database = PgDatabase.open(label, settings, context, LOG);
     db = database; // so that a close() while init waits (initTimeout) releases it
     try {
+      database.awaitConnected();
       database.await(
           database.run(
               "creating the tables", pool -> StateSchema.ensure(pool, table, metadataTable)),

@@ -24,11 +24,16 @@ import java.util.stream.Stream;
 
 /**
  * A PostgreSQL server of a test's own, on a free loopback port, in a temporary directory, from the
- * binaries of {@link TestServers#postgresBinaries()}: for tests that kill the server and start it
- * again. When the tests run as root it runs as the {@code postgres} user, since PostgreSQL refuses
- * root. Password authentication (SCRAM) over TCP, as a real deployment would have.
+ * binaries of {@link TestServers#postgresBinaries()}, that a test kills with SIGKILL (every process
+ * of it, as a crash would) and starts again. When the tests run as root it runs as the {@code
+ * postgres} user, since PostgreSQL refuses root. The test connects as the superuser, with a random
+ * password (SCRAM over TCP) that the test can then look for in messages.
+ *
+ * <p>Unlike {@code io.tandem.components.testing.PrivatePostgres}, which stops the server with
+ * {@code pg_ctl -m immediate}, this one kills it, and commits synchronously so that a killed server
+ * keeps what it committed.
  */
-public final class PrivatePostgres implements AutoCloseable {
+public final class KillablePostgres implements AutoCloseable {
   private static final Duration START_LIMIT = Duration.ofSeconds(60);
 
   private final Path bin;
@@ -38,7 +43,7 @@ public final class PrivatePostgres implements AutoCloseable {
   private final List<String> runAs;
   private Process server;
 
-  private PrivatePostgres(Path bin, Path dir, int port, String password, List<String> runAs) {
+  private KillablePostgres(Path bin, Path dir, int port, String password, List<String> runAs) {
     this.bin = bin;
     this.dir = dir;
     this.port = port;
@@ -47,7 +52,7 @@ public final class PrivatePostgres implements AutoCloseable {
   }
 
   /** initdb and start; fails the test (never skips) when that is impossible. */
-  public static PrivatePostgres start() throws Exception {
+  public static KillablePostgres start() throws Exception {
     Path bin = Path.of(TestServers.postgresBinaries());
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "tandem-pg-");
     List<String> runAs = new ArrayList<>();
@@ -69,7 +74,7 @@ public final class PrivatePostgres implements AutoCloseable {
           dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
     }
     int port = freePort();
-    PrivatePostgres pg = new PrivatePostgres(bin, dir, port, password, runAs);
+    KillablePostgres pg = new KillablePostgres(bin, dir, port, password, runAs);
     pg.run(
         List.of(
             bin.resolve("initdb").toString(),
