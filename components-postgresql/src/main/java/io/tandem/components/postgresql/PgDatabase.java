@@ -85,6 +85,12 @@ public final class PgDatabase implements AutoCloseable {
       throw e;
     }
     db.health.start(PROBE_INTERVAL);
+    if (!settings.connection().ignoredKeys().isEmpty()) {
+      log.warn(
+          "{}: connection settings without effect here, ignored: {}",
+          label,
+          settings.connection().ignoredKeys());
+    }
     return db;
   }
 

@@ -58,6 +58,7 @@ final class NotificationListener {
     this.handler = handler;
     this.log = log;
     this.context = db.vertx().getOrCreateContext();
+    // reported and cleared by this listener as its connection comes and goes; never probed
     this.health =
         new Health(db.vertx(), label + " (LISTEN connection)", log, () -> Future.succeededFuture());
   }

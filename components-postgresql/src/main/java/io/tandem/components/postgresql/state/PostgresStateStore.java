@@ -169,10 +169,6 @@ public final class PostgresStateStore implements StateStore {
       close();
       throw e;
     }
-    if (!settings.connection().ignoredKeys().isEmpty()) {
-      LOG.warn(
-          "{}: connection string keywords ignored: {}", label, settings.connection().ignoredKeys());
-    }
     LOG.info(
         "{}: {} tableName={} metadataTableName={} cleanupInterval={}",
         label,
