@@ -90,7 +90,7 @@ public final class PrivatePostgres implements AutoCloseable {
             + port
             + "\nunix_socket_directories = '"
             + dir
-            + "'\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            + "'\nfsync = off\nfull_page_writes = off\n"
             + "max_connections = 100\n",
         java.nio.file.StandardOpenOption.APPEND);
   }
