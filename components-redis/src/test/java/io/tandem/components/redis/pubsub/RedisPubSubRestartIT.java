@@ -10,6 +10,9 @@ import io.tandem.components.ComponentMetadata;
 import io.tandem.components.pubsub.PublishRequest;
 import io.tandem.components.pubsub.SubscribeRequest;
 import io.tandem.components.pubsub.TopicSubscription;
+import io.tandem.components.redis.RawRedis;
+import io.tandem.components.testing.PrivateRedis;
+import io.vertx.redis.client.Command;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +30,7 @@ class RedisPubSubRestartIT {
   @Test
   void theSubscriptionResumesAfterRedisIsKilledAndRestarted() throws Exception {
     ExecutorService workers = Executors.newCachedThreadPool();
-    try (PrivateRedis redis = new PrivateRedis().start()) {
+    try (PrivateRedis redis = PrivateRedis.start(true)) {
       RedisPubSub pubsub = new RedisPubSub();
       pubsub.init(
           new ComponentMetadata("restart", Map.of("redisHost", redis.address())),
@@ -73,7 +76,7 @@ class RedisPubSubRestartIT {
       try (RawRedis raw = new RawRedis(redis.address())) {
         await()
             .atMost(WAIT)
-            .until(() -> raw.send("XPENDING", "orders", "survivor").get(0).toLong() == 0);
+            .until(() -> raw.call(Command.XPENDING, "orders", "survivor").get(0).toLong() == 0);
       }
       assertThat(deliveries).containsEntry("slow", 1).containsEntry("before", 1);
       s.close();
