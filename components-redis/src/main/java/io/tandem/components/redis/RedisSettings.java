@@ -16,8 +16,13 @@ import java.util.List;
  * The connection metadata every Redis component shares, with Dapr's keys: {@code redisHost}, {@code
  * redisUsername}, {@code redisPassword}, {@code enableTLS}, {@code redisDB}, {@code redisType}
  * ({@code node} or {@code cluster}), {@code failover} with {@code sentinelMasterName}, {@code
- * poolSize}, {@code dialTimeout} and {@code redisMaxRetries}/{@code redisMinRetryInterval}/ {@code
- * redisMaxRetryInterval} (the reconnect back-off).
+ * poolSize}, {@code dialTimeout}, {@code readTimeout}/{@code writeTimeout} (the deadline of a
+ * command) and {@code redisMinRetryInterval}/{@code redisMaxRetryInterval} (the reconnect
+ * back-off).
+ *
+ * @param readTimeout {@code readTimeout} (3 s; {@code 0} is the default, a negative value means no
+ *     limit, given as {@code null})
+ * @param writeTimeout {@code writeTimeout} (the read timeout; the same rules)
  */
 public record RedisSettings(
     List<String> hosts,
@@ -29,8 +34,13 @@ public record RedisSettings(
     String sentinelMaster,
     int poolSize,
     Duration dialTimeout,
+    Duration readTimeout,
+    Duration writeTimeout,
     Duration minRetryInterval,
     Duration maxRetryInterval) {
+
+  /** The deadline of a command when {@code readTimeout} is not given, as in Dapr. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(3);
 
   /** Reads and checks the metadata; a wrong value fails naming its key. */
   public static RedisSettings from(ComponentMetadata md) {
@@ -82,6 +92,11 @@ public record RedisSettings(
       throw ComponentException.invalid("poolSize: must be at least 1");
     }
     Duration dial = md.getDuration("dialTimeout", Duration.ofSeconds(5));
+    Duration read = timeout(md.getDuration("readTimeout", Duration.ZERO), DEFAULT_READ_TIMEOUT);
+    Duration write =
+        md.get("writeTimeout", "").isBlank()
+            ? read
+            : timeout(md.getDuration("writeTimeout", Duration.ZERO), read);
     Duration minRetry = md.getDuration("redisMinRetryInterval", Duration.ofMillis(8));
     Duration maxRetry = md.getDuration("redisMaxRetryInterval", Duration.ofMillis(512));
     if (minRetry.isNegative() || minRetry.isZero()) {
@@ -100,8 +115,41 @@ public record RedisSettings(
         master,
         pool,
         dial,
+        read,
+        write,
         minRetry,
         maxRetry);
+  }
+
+  /** Dapr's rule: zero means the default, a negative value means no limit ({@code null}). */
+  private static Duration timeout(Duration given, Duration fallback) {
+    if (given.isZero()) {
+      return fallback;
+    }
+    return given.isNegative() ? null : given;
+  }
+
+  /**
+   * The reconnect back-off: the wait before retry number {@code attempt} (1 for the first), {@code
+   * redisMinRetryInterval} doubling up to {@code redisMaxRetryInterval}.
+   */
+  public Duration retryDelay(int attempt) {
+    long min = Math.max(1, minRetryInterval.toMillis());
+    long max = Math.max(min, maxRetryInterval.toMillis());
+    int doublings = Math.max(0, Math.min(attempt - 1, 30));
+    long d = min << doublings;
+    return Duration.ofMillis(d <= 0 || d > max ? max : d);
+  }
+
+  /**
+   * {@code text} with the password, if any, blotted out (as given and as written in a connection
+   * URI): for log lines, trouble reports and error messages.
+   */
+  public String redact(String text) {
+    if (text == null || password.isEmpty()) {
+      return text;
+    }
+    return text.replace(password, "*****").replace(enc(password), "*****");
   }
 
   /** The Vert.x client options; never logged, as they carry the password. */

@@ -23,7 +23,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
-/** {@code pubsub.redis} against a private redis-server killed with SIGKILL and started again. */
+/**
+ * {@code pubsub.redis} against a private redis-server killed with SIGKILL and started again, or
+ * suspended with SIGSTOP.
+ */
 class RedisPubSubRestartIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -81,6 +84,68 @@ class RedisPubSubRestartIT {
       assertThat(deliveries).containsEntry("slow", 1).containsEntry("before", 1);
       s.close();
       pubsub.close();
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  @Test
+  void anIdleBrokerNoticesRedisIsGoneAndBack() throws Exception {
+    ExecutorService workers = Executors.newCachedThreadPool();
+    try (PrivateRedis redis = PrivateRedis.start(false)) {
+      RedisPubSub pubsub = new RedisPubSub();
+      pubsub.init(
+          new ComponentMetadata("idle", Map.of("redisHost", redis.address())),
+          ComponentContext.of("idle", "", workers, Map.of()));
+      try {
+        redis.kill();
+        // no subscription, no publishing: only the heartbeat can tell
+        await().atMost(WAIT).until(() -> pubsub.trouble().isPresent());
+        assertThat(pubsub.trouble().get()).contains(redis.address());
+
+        redis.start();
+        await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
+        publish(pubsub, "back");
+      } finally {
+        pubsub.close();
+      }
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  @Test
+  void publishingToARedisThatStopsAnsweringFailsAfterReadTimeout() throws Exception {
+    ExecutorService workers = Executors.newCachedThreadPool();
+    try (PrivateRedis redis = PrivateRedis.start(false)) {
+      RedisPubSub pubsub = new RedisPubSub();
+      pubsub.init(
+          new ComponentMetadata(
+              "silent", Map.of("redisHost", redis.address(), "readTimeout", "500ms")),
+          ComponentContext.of("silent", "", workers, Map.of()));
+      try {
+        publish(pubsub, "before");
+        redis.suspend();
+        try {
+          assertThat(
+                  pubsub
+                      .publish(new PublishRequest("orders", new byte[] {1}, null, Map.of()))
+                      .toCompletableFuture()
+                      .handle((v, e) -> e))
+              .succeedsWithin(Duration.ofSeconds(5))
+              .isInstanceOf(ComponentException.class)
+              .extracting(Throwable::getMessage)
+              .asString()
+              .contains("500ms");
+          assertThat(pubsub.trouble()).isPresent();
+        } finally {
+          redis.resume();
+        }
+        await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
+        publish(pubsub, "after");
+      } finally {
+        pubsub.close();
+      }
     } finally {
       workers.shutdownNow();
     }
