@@ -92,7 +92,26 @@ public final class RedisLink implements AutoCloseable {
             ? settings.readTimeout()
             : RedisSettings.DEFAULT_READ_TIMEOUT;
     this.waitLimit = settings.dialTimeout().plus(read);
+    checkClientCertificate();
     this.client = Redis.createClient(vertx, options());
+  }
+
+  /** A client certificate that cannot be read fails init now, not at the first connection. */
+  private void checkClientCertificate() {
+    settings
+        .clientCertificate()
+        .ifPresent(
+            pem -> {
+              try {
+                pem.getKeyManagerFactory(vertx);
+              } catch (Exception e) {
+                throw ComponentException.invalid(
+                    component
+                        + ": metadata 'clientCert' and 'clientKey' are not a PEM certificate and"
+                        + " private key that can be read: "
+                        + describe(e));
+              }
+            });
   }
 
   /**

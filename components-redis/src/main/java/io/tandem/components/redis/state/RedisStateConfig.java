@@ -28,14 +28,6 @@ record RedisStateConfig(RedisSettings settings, int defaultTtlSeconds) {
               + ": metadata 'queryIndexes' is not supported: state.redis in Tandem has no query"
               + " API");
     }
-    if (md.getBoolean("useEntraID", false) || md.getBoolean("useAzureAD", false)) {
-      throw ComponentException.invalid(
-          "component " + md.name() + ": metadata 'useEntraID' is not supported");
-    }
-    if (md.getBoolean("useOIDC", false)) {
-      throw ComponentException.invalid(
-          "component " + md.name() + ": metadata 'useOIDC' is not supported");
-    }
     return new RedisStateConfig(settings, Math.max(0, ttl));
   }
 
