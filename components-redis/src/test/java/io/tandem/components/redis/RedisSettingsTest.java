@@ -159,15 +159,4 @@ class RedisSettingsTest {
         .satisfies(
             e -> assertThat(((ComponentException) e).reason()).isEqualTo(Reason.INVALID_ARGUMENT));
   }
-
-  @Test
-  void thePasswordIsBlottedOutAsGivenAndAsWrittenInAUri() {
-    RedisSettings s = settings("redisPassword", "p@ss word!");
-
-    assertThat(s.toString()).doesNotContain("p@ss");
-    assertThat(s.redact("AUTH p@ss word! failed; uri redis://:p%40ss%20word%21@h"))
-        .doesNotContain("p@ss")
-        .doesNotContain("p%40ss");
-    assertThat(s.redact(null)).isNull();
-  }
 }

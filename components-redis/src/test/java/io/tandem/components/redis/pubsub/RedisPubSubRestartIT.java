@@ -14,6 +14,7 @@ import io.tandem.components.redis.RawRedis;
 import io.tandem.components.testing.PrivateRedis;
 import io.vertx.redis.client.Command;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,66 +91,68 @@ class RedisPubSubRestartIT {
     }
   }
 
+  /** A broker on a private server of its own, closed (with the server) after the test. */
+  private final ExecutorService ownWorkers = Executors.newCachedThreadPool();
+
+  private PrivateRedis ownRedis;
+  private RedisPubSub ownPubSub;
+
+  private RedisPubSub brokerOnItsOwnRedis(String name, Map<String, String> extra) throws Exception {
+    ownRedis = PrivateRedis.start(false);
+    Map<String, String> md = new HashMap<>(extra);
+    md.put("redisHost", ownRedis.address());
+    ownPubSub = new RedisPubSub();
+    ownPubSub.init(
+        new ComponentMetadata(name, md), ComponentContext.of(name, "", ownWorkers, Map.of()));
+    return ownPubSub;
+  }
+
+  @AfterEach
+  void closeOwnBroker() throws Exception {
+    if (ownPubSub != null) {
+      ownPubSub.close();
+    }
+    if (ownRedis != null) {
+      ownRedis.close();
+    }
+    ownWorkers.shutdownNow();
+  }
+
   @Test
   void anIdleBrokerNoticesRedisIsGoneAndBack() throws Exception {
-    ExecutorService workers = Executors.newCachedThreadPool();
-    try (PrivateRedis redis = PrivateRedis.start(false)) {
-      RedisPubSub pubsub = new RedisPubSub();
-      pubsub.init(
-          new ComponentMetadata("idle", Map.of("redisHost", redis.address())),
-          ComponentContext.of("idle", "", workers, Map.of()));
-      try {
-        redis.kill();
-        // no subscription, no publishing: only the heartbeat can tell
-        await().atMost(WAIT).until(() -> pubsub.trouble().isPresent());
-        assertThat(pubsub.trouble().get()).contains(redis.address());
+    RedisPubSub pubsub = brokerOnItsOwnRedis("idle", Map.of());
+    ownRedis.kill();
+    // no subscription, no publishing: only the heartbeat can tell
+    await().atMost(WAIT).until(() -> pubsub.trouble().isPresent());
+    assertThat(pubsub.trouble().get()).contains(ownRedis.address());
 
-        redis.start();
-        await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
-        publish(pubsub, "back");
-      } finally {
-        pubsub.close();
-      }
-    } finally {
-      workers.shutdownNow();
-    }
+    ownRedis.start();
+    await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
+    publish(pubsub, "back");
   }
 
   @Test
   void publishingToARedisThatStopsAnsweringFailsAfterReadTimeout() throws Exception {
-    ExecutorService workers = Executors.newCachedThreadPool();
-    try (PrivateRedis redis = PrivateRedis.start(false)) {
-      RedisPubSub pubsub = new RedisPubSub();
-      pubsub.init(
-          new ComponentMetadata(
-              "silent", Map.of("redisHost", redis.address(), "readTimeout", "500ms")),
-          ComponentContext.of("silent", "", workers, Map.of()));
-      try {
-        publish(pubsub, "before");
-        redis.suspend();
-        try {
-          assertThat(
-                  pubsub
-                      .publish(new PublishRequest("orders", new byte[] {1}, null, Map.of()))
-                      .toCompletableFuture()
-                      .handle((v, e) -> e))
-              .succeedsWithin(Duration.ofSeconds(5))
-              .isInstanceOf(ComponentException.class)
-              .extracting(Throwable::getMessage)
-              .asString()
-              .contains("500ms");
-          assertThat(pubsub.trouble()).isPresent();
-        } finally {
-          redis.resume();
-        }
-        await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
-        publish(pubsub, "after");
-      } finally {
-        pubsub.close();
-      }
+    RedisPubSub pubsub = brokerOnItsOwnRedis("silent", Map.of("readTimeout", "500ms"));
+    publish(pubsub, "before");
+    ownRedis.suspend();
+    try {
+      assertThat(
+              pubsub
+                  .publish(new PublishRequest("orders", new byte[] {1}, null, Map.of()))
+                  .toCompletableFuture()
+                  .handle((v, e) -> e))
+          .succeedsWithin(Duration.ofSeconds(5))
+          .isInstanceOf(ComponentException.class)
+          .extracting(Throwable::getMessage)
+          .asString()
+          .contains("500ms");
+      assertThat(pubsub.trouble()).isPresent();
     } finally {
-      workers.shutdownNow();
+      ownRedis.resume();
     }
+    await().atMost(WAIT).until(() -> pubsub.trouble().isEmpty());
+    publish(pubsub, "after");
   }
 
   private static void publish(RedisPubSub pubsub, String text) {
