@@ -109,8 +109,9 @@ function sleep(ms) {
  * @param {object} opts
  * @param {string} opts.appId
  * @param {Record<string,string>} [opts.env] extra environment variables (e.g. DAPR_API_TOKEN)
+ * @param {string} [opts.extraComponents] more Component YAML documents, appended to the standard set
  */
-export async function startSidecar({ appId, env = {} }) {
+export async function startSidecar({ appId, env = {}, extraComponents = "" }) {
   if (!existsSync(sidecarJar)) {
     throw new Error(
       `Tandem sidecar jar not found at ${sidecarJar}.\n` +
@@ -122,7 +123,10 @@ export async function startSidecar({ appId, env = {} }) {
   const resourcesDir = path.join(dir, "resources");
   mkdirSync(resourcesDir);
   writeFileSync(path.join(dir, "secrets.json"), JSON.stringify(SECRETS.file, null, 2));
-  writeFileSync(path.join(resourcesDir, "components.yaml"), componentsYaml(dir));
+  writeFileSync(
+    path.join(resourcesDir, "components.yaml"),
+    componentsYaml(dir) + (extraComponents ? `---\n${extraComponents}` : ""),
+  );
 
   const ports = {
     http: await freePort(),

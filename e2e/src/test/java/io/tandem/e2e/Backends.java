@@ -39,6 +39,8 @@ public final class Backends {
               List.of(
                   "connectionString", TestServers.rabbitmqUrl(),
                   "durable", "true",
+                  // Dapr's default (true) deletes an app's queue when its last subscriber goes
+                  "deletedWhenUnused", "false",
                   "deliveryMode", "2"));
       default -> throw new IllegalArgumentException("unknown pub/sub kind " + kind);
     }

@@ -15,10 +15,12 @@ import io.tandem.sidecar.appchannel.AppChannel;
 import io.tandem.sidecar.appchannel.AppChannels;
 import io.tandem.sidecar.appchannel.AppHealthChecker;
 import io.tandem.sidecar.bindings.BindingsService;
+import io.tandem.sidecar.configuration.ConfigurationService;
 import io.tandem.sidecar.grpc.EdgeInterceptor;
 import io.tandem.sidecar.grpc.GrpcApi;
 import io.tandem.sidecar.http.HttpApi;
 import io.tandem.sidecar.invoke.Invocation;
+import io.tandem.sidecar.lock.LockService;
 import io.tandem.sidecar.metadata.MetadataService;
 import io.tandem.sidecar.metrics.SidecarMetrics;
 import io.tandem.sidecar.pubsub.PubSubService;
@@ -149,6 +151,9 @@ public final class Sidecar implements AutoCloseable {
     registry.loadAll(resources.components());
     registry.all().forEach(c -> metrics.componentLoaded());
     registry.skipped().forEach(name -> metrics.componentInitFailed(name, "init"));
+    registry
+        .all()
+        .forEach(c -> metrics.componentHealth(c.name(), c.type(), () -> c.trouble().isEmpty()));
 
     StateService state = new StateService(registry, config.appId(), config.namespace(), metrics);
     SecretsService secrets = new SecretsService(registry);
@@ -200,10 +205,25 @@ public final class Sidecar implements AutoCloseable {
     appHealth.addListener(subscriber);
     stopHooks.add(subscriber);
 
+    // configuration: reads on both APIs; subscriptions stream over gRPC, or are pushed to the app
+    // when made over HTTP; every watch is closed on shutdown
+    ConfigurationService configuration =
+        new ConfigurationService(
+            registry, metrics, config.app().hasApp() ? appChannel : null, vertx);
+    stopHooks.add(configuration);
+    LockService lock;
+    try {
+      lock = new LockService(registry, config.appId());
+    } catch (IllegalArgumentException e) {
+      throw new ComponentLoadException(e.getMessage(), e);
+    }
+
     startGrpc(
         new GrpcApi(state, secrets, metadata, shutdown)
             .withBindings(bindings)
-            .withPubSub(pubsub, subscriber),
+            .withPubSub(pubsub, subscriber)
+            .withConfiguration(configuration)
+            .withLock(lock),
         token);
     HttpApi http =
         new HttpApi(
@@ -219,6 +239,9 @@ public final class Sidecar implements AutoCloseable {
     http.withInvocation(invocation.http());
     http.withBindings(bindings);
     http.withPubSub(pubsub);
+    http.withConfiguration(configuration);
+    http.withLock(lock);
+    http.withComponentTroubles(registry::troubles);
     startHttp(http.router(vertx));
     if (config.enableMetrics()) {
       startMetrics();

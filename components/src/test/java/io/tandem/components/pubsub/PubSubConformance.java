@@ -201,6 +201,40 @@ public abstract class PubSubConformance {
     assertThat(closedGot).containsExactly("before");
   }
 
+  // ---- features -----------------------------------------------------------------------------
+
+  /**
+   * A broker claims only features this suite (or the sidecar) holds it to, and each claim holds: a
+   * broker that enforces {@code ttlInSeconds} itself drops a message that expired while it waited
+   * for its consumer, while the one published beside it without a TTL still arrives.
+   */
+  @Test
+  void advertisedFeaturesHold() throws Exception {
+    assertThat(pubsub.features())
+        .isSubsetOf(
+            PubSub.FEATURE_MESSAGE_TTL,
+            PubSub.FEATURE_SUBSCRIBE_WILDCARDS,
+            PubSub.FEATURE_BULK_PUBLISH);
+    if (pubsub.features().contains(PubSub.FEATURE_MESSAGE_TTL)) {
+      String topic = topic("ttl");
+      // the consumer group (queue) exists, but nobody consumes while the message waits
+      subscribe(topic, m -> CompletableFuture.completedFuture(null)).close();
+      join(
+          pubsub.publish(
+              new PublishRequest(
+                  topic,
+                  "short-lived".getBytes(UTF_8),
+                  "text/plain",
+                  Map.of(PubSub.TTL_IN_SECONDS, "1"))));
+      publish(topic, "lasting", "text/plain");
+      Thread.sleep(2500);
+      List<String> got = new CopyOnWriteArrayList<>();
+      subscribe(topic, m -> text(got, m));
+      await().atMost(WAIT).until(() -> got.contains("lasting"));
+      assertThat(got).doesNotContain("short-lived");
+    }
+  }
+
   // ---- bulk ---------------------------------------------------------------------------------
 
   @Test

@@ -96,6 +96,37 @@ public enum ApiError {
   PUBSUB_UNMARSHAL_EVENTS(
       "ERR_PUBSUB_EVENTS_SER", 400, Status.Code.INVALID_ARGUMENT, "DAPR_PUBSUB_UNMARSHAL_EVENTS"),
 
+  // Configuration (tandem.sidecar.configuration), as Dapr's pkg/api/{http,grpc}: over gRPC the
+  // errors carry an ErrorInfo whose reason is the code. A failed subscription is 500 over HTTP and
+  // INVALID_ARGUMENT over gRPC in Dapr.
+  CONFIGURATION_STORE_NOT_CONFIGURED(
+      "ERR_CONFIGURATION_STORE_NOT_CONFIGURED",
+      500,
+      Status.Code.FAILED_PRECONDITION,
+      "ERR_CONFIGURATION_STORE_NOT_CONFIGURED"),
+  CONFIGURATION_STORE_NOT_FOUND(
+      "ERR_CONFIGURATION_STORE_NOT_FOUND",
+      400,
+      Status.Code.INVALID_ARGUMENT,
+      "ERR_CONFIGURATION_STORE_NOT_FOUND"),
+  CONFIGURATION_GET("ERR_CONFIGURATION_GET", 500, Status.Code.INTERNAL, "ERR_CONFIGURATION_GET"),
+  CONFIGURATION_SUBSCRIBE(
+      "ERR_CONFIGURATION_SUBSCRIBE",
+      500,
+      Status.Code.INVALID_ARGUMENT,
+      "ERR_CONFIGURATION_SUBSCRIBE"),
+  CONFIGURATION_UNSUBSCRIBE("ERR_CONFIGURATION_UNSUBSCRIBE", 500, Status.Code.INTERNAL, null),
+  /** An HTTP configuration subscription needs an app to push the updates to. */
+  APP_CHANNEL_NIL("ERR_APP_CHANNEL_NIL", 500, Status.Code.INTERNAL, null),
+
+  // Distributed lock (tandem.sidecar.lock), as Dapr's messages.ErrLock*: no ErrorInfo. Missing
+  // fields are ERR_MALFORMED_REQUEST (MALFORMED_REQUEST above).
+  LOCK_STORE_NOT_CONFIGURED(
+      "ERR_LOCK_STORE_NOT_CONFIGURED", 500, Status.Code.FAILED_PRECONDITION, null),
+  LOCK_STORE_NOT_FOUND("ERR_LOCK_STORE_NOT_FOUND", 400, Status.Code.INVALID_ARGUMENT, null),
+  TRY_LOCK("ERR_TRY_LOCK", 500, Status.Code.INTERNAL, null),
+  UNLOCK("ERR_UNLOCK", 500, Status.Code.INTERNAL, null),
+
   // Metadata and health.
   METADATA_GET("ERR_METADATA_GET", 500, Status.Code.INTERNAL, null),
   HEALTH_NOT_READY("ERR_HEALTH_NOT_READY", 500, Status.Code.UNAVAILABLE, null),

@@ -7,10 +7,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
 /**
- * A body already in memory (a gRPC app's answer) as a paused {@link ReadStream}: it emits its one
- * buffer, then ends, once someone reads it.
+ * A body already in memory (a gRPC app's answer, a configuration update) as a paused {@link
+ * ReadStream}: it emits its one buffer, then ends, once someone reads it.
  */
-final class BufferReadStream implements ReadStream<Buffer> {
+public final class BufferReadStream implements ReadStream<Buffer> {
   private final Context context;
   private final Buffer data;
   private Handler<Buffer> handler;
@@ -18,7 +18,7 @@ final class BufferReadStream implements ReadStream<Buffer> {
   private boolean paused = true;
   private boolean emitted;
 
-  BufferReadStream(Vertx vertx, Buffer data) {
+  public BufferReadStream(Vertx vertx, Buffer data) {
     this.context = vertx.getOrCreateContext();
     this.data = data;
   }

@@ -4,8 +4,18 @@ import com.google.protobuf.Empty;
 import io.dapr.v1.CommonProtos.InvokeResponse;
 import io.dapr.v1.DaprBindingsProtos.InvokeBindingRequest;
 import io.dapr.v1.DaprBindingsProtos.InvokeBindingResponse;
+import io.dapr.v1.DaprConfigurationProtos.GetConfigurationRequest;
+import io.dapr.v1.DaprConfigurationProtos.GetConfigurationResponse;
+import io.dapr.v1.DaprConfigurationProtos.SubscribeConfigurationRequest;
+import io.dapr.v1.DaprConfigurationProtos.SubscribeConfigurationResponse;
+import io.dapr.v1.DaprConfigurationProtos.UnsubscribeConfigurationRequest;
+import io.dapr.v1.DaprConfigurationProtos.UnsubscribeConfigurationResponse;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprInvokeProtos.InvokeServiceRequest;
+import io.dapr.v1.DaprLockProtos.TryLockRequest;
+import io.dapr.v1.DaprLockProtos.TryLockResponse;
+import io.dapr.v1.DaprLockProtos.UnlockRequest;
+import io.dapr.v1.DaprLockProtos.UnlockResponse;
 import io.dapr.v1.DaprMetadataProtos.GetMetadataRequest;
 import io.dapr.v1.DaprMetadataProtos.GetMetadataResponse;
 import io.dapr.v1.DaprMetadataProtos.SetMetadataRequest;
@@ -26,7 +36,9 @@ import io.grpc.stub.StreamObserver;
 import io.tandem.sidecar.api.ApiException;
 import io.tandem.sidecar.bindings.BindingsService;
 import io.tandem.sidecar.bindings.OutputBindingOutcome;
+import io.tandem.sidecar.configuration.ConfigurationService;
 import io.tandem.sidecar.invoke.InvocationGrpc;
+import io.tandem.sidecar.lock.LockService;
 import io.tandem.sidecar.metadata.MetadataService;
 import io.tandem.sidecar.pubsub.PubSubService;
 import io.tandem.sidecar.pubsub.PubSubSubscriber;
@@ -287,6 +299,126 @@ public final class GrpcApi extends DaprGrpc.DaprImplBase {
       return super.subscribeTopicEventsAlpha1(out);
     }
     return subscriber.openStream(out, GrpcErrors::toStatus);
+  }
+
+  // ---- configuration (tandem.sidecar.configuration)
+
+  private ConfigurationService configuration;
+
+  /**
+   * Serves {@code GetConfiguration}, {@code SubscribeConfiguration}, {@code
+   * UnsubscribeConfiguration} and their Alpha1 names; without it they are UNIMPLEMENTED.
+   */
+  public GrpcApi withConfiguration(ConfigurationService service) {
+    this.configuration = service;
+    return this;
+  }
+
+  @Override
+  public void getConfiguration(
+      GetConfigurationRequest req, StreamObserver<GetConfigurationResponse> out) {
+    if (configuration == null) {
+      super.getConfiguration(req, out);
+      return;
+    }
+    reply(out, () -> configuration.get(req), Function.identity());
+  }
+
+  @Override
+  public void getConfigurationAlpha1(
+      GetConfigurationRequest req, StreamObserver<GetConfigurationResponse> out) {
+    if (configuration == null) {
+      super.getConfigurationAlpha1(req, out);
+      return;
+    }
+    reply(out, () -> configuration.get(req), Function.identity());
+  }
+
+  @Override
+  public void subscribeConfiguration(
+      SubscribeConfigurationRequest req, StreamObserver<SubscribeConfigurationResponse> out) {
+    if (configuration == null) {
+      super.subscribeConfiguration(req, out);
+      return;
+    }
+    ConfigurationStream.open(configuration, req, out);
+  }
+
+  @Override
+  public void subscribeConfigurationAlpha1(
+      SubscribeConfigurationRequest req, StreamObserver<SubscribeConfigurationResponse> out) {
+    if (configuration == null) {
+      super.subscribeConfigurationAlpha1(req, out);
+      return;
+    }
+    ConfigurationStream.open(configuration, req, out);
+  }
+
+  @Override
+  public void unsubscribeConfiguration(
+      UnsubscribeConfigurationRequest req, StreamObserver<UnsubscribeConfigurationResponse> out) {
+    if (configuration == null) {
+      super.unsubscribeConfiguration(req, out);
+      return;
+    }
+    out.onNext(unsubscribe(req));
+    out.onCompleted();
+  }
+
+  @Override
+  public void unsubscribeConfigurationAlpha1(
+      UnsubscribeConfigurationRequest req, StreamObserver<UnsubscribeConfigurationResponse> out) {
+    if (configuration == null) {
+      super.unsubscribeConfigurationAlpha1(req, out);
+      return;
+    }
+    out.onNext(unsubscribe(req));
+    out.onCompleted();
+  }
+
+  /**
+   * As Dapr: stops the stream of subscription {@code id} and answers ok; an unknown id is {@code
+   * ok: false} with a message, not a gRPC error.
+   */
+  private UnsubscribeConfigurationResponse unsubscribe(UnsubscribeConfigurationRequest req) {
+    if (configuration.unsubscribe(req.getId())) {
+      return UnsubscribeConfigurationResponse.newBuilder().setOk(true).build();
+    }
+    return UnsubscribeConfigurationResponse.newBuilder()
+        .setOk(false)
+        .setMessage(
+            "failed to unsubscribe to configuration request "
+                + req.getId()
+                + ": subscription does not exist")
+        .build();
+  }
+
+  // ---- distributed lock (tandem.sidecar.lock)
+
+  private LockService lock;
+
+  /** Serves {@code TryLockAlpha1} and {@code UnlockAlpha1}; without it they are UNIMPLEMENTED. */
+  public GrpcApi withLock(LockService service) {
+    this.lock = service;
+    return this;
+  }
+
+  @Override
+  public void tryLockAlpha1(TryLockRequest req, StreamObserver<TryLockResponse> out) {
+    if (lock == null) {
+      super.tryLockAlpha1(req, out);
+      return;
+    }
+    reply(out, () -> lock.tryLock(req), Function.identity());
+  }
+
+  @Override
+  public void unlockAlpha1(UnlockRequest req, StreamObserver<UnlockResponse> out) {
+    if (lock == null) {
+      super.unlockAlpha1(req, out);
+      return;
+    }
+    reply(out, () -> lock.unlock(req), Function.identity());
   }
 
   private static <T, R> void reply(

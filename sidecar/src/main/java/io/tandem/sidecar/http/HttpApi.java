@@ -3,6 +3,8 @@ package io.tandem.sidecar.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dapr.v1.CommonProtos;
+import io.dapr.v1.DaprConfigurationProtos.GetConfigurationRequest;
+import io.dapr.v1.DaprConfigurationProtos.SubscribeConfigurationRequest;
 import io.dapr.v1.DaprMetadataProtos.GetMetadataResponse;
 import io.dapr.v1.DaprMetadataProtos.RegisteredComponents;
 import io.dapr.v1.DaprSecretProtos.GetBulkSecretRequest;
@@ -15,12 +17,17 @@ import io.tandem.sidecar.api.ApiException;
 import io.tandem.sidecar.api.ApiToken;
 import io.tandem.sidecar.bindings.BindingsService;
 import io.tandem.sidecar.bindings.OutputBindingJson;
+import io.tandem.sidecar.configuration.ConfigurationJson;
+import io.tandem.sidecar.configuration.ConfigurationService;
 import io.tandem.sidecar.invoke.InvocationHttp;
+import io.tandem.sidecar.lock.LockJson;
+import io.tandem.sidecar.lock.LockService;
 import io.tandem.sidecar.metadata.MetadataService;
 import io.tandem.sidecar.metrics.SidecarMetrics;
 import io.tandem.sidecar.pubsub.PubSubJson;
 import io.tandem.sidecar.pubsub.PubSubService;
 import io.tandem.sidecar.pubsub.Trace;
+import io.tandem.sidecar.registry.ComponentTrouble;
 import io.tandem.sidecar.secrets.SecretsService;
 import io.tandem.sidecar.state.StateService;
 import io.vertx.core.Future;
@@ -31,10 +38,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,6 +142,14 @@ public final class HttpApi {
       pubsubRoutes(router, body);
     }
 
+    if (configuration != null) {
+      configurationRoutes(router);
+    }
+
+    if (lock != null) {
+      lockRoutes(router, body);
+    }
+
     router.errorHandler(404, ctx -> fail(ctx, notFound(ctx)));
     router.errorHandler(
         405,
@@ -196,12 +213,37 @@ public final class HttpApi {
 
   // ---- health, metadata, shutdown
 
+  /**
+   * 204 when {@code check} passes and no component reports trouble; otherwise {@code error} with
+   * {@code message}, followed by what is wrong with each component in trouble, as Dapr's "dapr is
+   * not ready: <unhealthy targets>".
+   */
   private void health(RoutingContext ctx, BooleanSupplier check, ApiError error, String message) {
-    if (check.getAsBoolean()) {
-      ctx.response().setStatusCode(204).end();
-    } else {
+    if (!check.getAsBoolean()) {
       fail(ctx, error.exception(message));
+      return;
     }
+    List<ComponentTrouble> now = troubles.get();
+    if (!now.isEmpty()) {
+      StringBuilder m = new StringBuilder(message).append(": ");
+      for (int i = 0; i < now.size(); i++) {
+        m.append(i == 0 ? "" : "; ").append(now.get(i).describe());
+      }
+      fail(ctx, error.exception(m.toString()));
+      return;
+    }
+    ctx.response().setStatusCode(204).end();
+  }
+
+  private Supplier<List<ComponentTrouble>> troubles = List::of;
+
+  /**
+   * Makes both health endpoints answer 500 while any component reports trouble; call before {@link
+   * #router}.
+   */
+  public HttpApi withComponentTroubles(Supplier<List<ComponentTrouble>> source) {
+    this.troubles = source;
+    return this;
   }
 
   private void getMetadata(RoutingContext ctx) {
@@ -532,6 +574,129 @@ public final class HttpApi {
                   ApiException e = pubsub.partialFailure(name, topic, res);
                   json(ctx, e.error().httpStatus(), PubSubJson.bulkFailure(res, e.errorCode()));
                 }));
+  }
+
+  // ---- configuration (tandem.sidecar.configuration)
+
+  private ConfigurationService configuration;
+
+  /**
+   * Serves the configuration API under {@code /v1.0} and {@code /v1.0-alpha1}: {@code GET
+   * configuration/{store}}, {@code .../subscribe} and {@code .../{id}/unsubscribe}; call before
+   * {@link #router}.
+   */
+  public HttpApi withConfiguration(ConfigurationService service) {
+    this.configuration = service;
+    return this;
+  }
+
+  private void configurationRoutes(Router router) {
+    for (String version : List.of(V1, "/v1.0-alpha1")) {
+      router.get(version + "/configuration/:storeName").handler(this::getConfiguration);
+      router
+          .get(version + "/configuration/:storeName/subscribe")
+          .handler(this::subscribeConfiguration);
+      router
+          .get(version + "/configuration/:storeName/:id/unsubscribe")
+          .handler(this::unsubscribeConfiguration);
+    }
+  }
+
+  /** 200 with the items; 204 when there are none, as Dapr answers. */
+  private void getConfiguration(RoutingContext ctx) {
+    GetConfigurationRequest req =
+        GetConfigurationRequest.newBuilder()
+            .setStoreName(ctx.pathParam("storeName"))
+            .addAllKeys(ctx.queryParam("key"))
+            .putAllMetadata(queryMetadata(ctx))
+            .build();
+    reply(
+        ctx,
+        configuration.get(req),
+        res -> {
+          if (res.getItemsCount() == 0) {
+            ctx.response().setStatusCode(204).end();
+          } else {
+            json(ctx, 200, ConfigurationJson.items(res.getItemsMap()));
+          }
+        });
+  }
+
+  private void subscribeConfiguration(RoutingContext ctx) {
+    SubscribeConfigurationRequest req =
+        SubscribeConfigurationRequest.newBuilder()
+            .setStoreName(ctx.pathParam("storeName"))
+            .addAllKeys(ctx.queryParam("key"))
+            .putAllMetadata(queryMetadata(ctx))
+            .build();
+    decodeThen(
+        ctx,
+        () -> configuration.subscribeForApp(req),
+        s -> reply(ctx, s.started(), id -> json(ctx, 200, ConfigurationJson.subscribed(s.id()))));
+  }
+
+  /**
+   * {@code {"ok":true}}; an unknown subscription is 500 ERR_CONFIGURATION_UNSUBSCRIBE, whose body
+   * also says {@code "ok":false} as Dapr's documentation shows it.
+   */
+  private void unsubscribeConfiguration(RoutingContext ctx) {
+    try {
+      configuration.unsubscribe(ctx.pathParam("storeName"), ctx.pathParam("id"));
+    } catch (ApiException e) {
+      if (e.error() == ApiError.CONFIGURATION_UNSUBSCRIBE) {
+        ObjectNode o = StateJson.JSON.createObjectNode();
+        o.put("errorCode", e.errorCode());
+        o.put("message", e.getMessage());
+        o.put("ok", false);
+        json(ctx, e.error().httpStatus(), o.toString());
+      } else {
+        fail(ctx, e);
+      }
+      return;
+    }
+    json(ctx, 200, "{\"ok\":true}");
+  }
+
+  // ---- distributed lock (tandem.sidecar.lock)
+
+  private LockService lock;
+
+  /**
+   * Serves {@code POST /v1.0-alpha1/lock/{store}} and {@code /v1.0-alpha1/unlock/{store}}; call
+   * before {@link #router}.
+   */
+  public HttpApi withLock(LockService service) {
+    this.lock = service;
+    return this;
+  }
+
+  private void lockRoutes(Router router, BodyHandler body) {
+    router
+        .post("/v1.0-alpha1/lock/:storeName")
+        .handler(body)
+        .handler(
+            ctx ->
+                decodeThen(
+                    ctx,
+                    () -> LockJson.tryLockRequest(ctx.pathParam("storeName"), bytes(ctx)),
+                    req ->
+                        reply(
+                            ctx,
+                            lock.tryLock(req),
+                            res -> json(ctx, 200, LockJson.tryLockResponse(res)))));
+    router
+        .post("/v1.0-alpha1/unlock/:storeName")
+        .handler(body)
+        .handler(
+            ctx ->
+                decodeThen(
+                    ctx,
+                    () -> LockJson.unlockRequest(ctx.pathParam("storeName"), bytes(ctx)),
+                    req ->
+                        reply(
+                            ctx,
+                            lock.unlock(req),
+                            res -> json(ctx, 200, LockJson.unlockResponse(res)))));
   }
 
   private static Trace trace(RoutingContext ctx) {

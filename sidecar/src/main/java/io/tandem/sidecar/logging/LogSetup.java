@@ -41,6 +41,16 @@ public final class LogSetup {
     Level lvl = parse(level);
     root.setLevel(lvl.isGreaterOrEqual(Level.WARN) ? lvl : Level.WARN);
     ctx.getLogger("tandem").setLevel(lvl);
+    // Kafka's client warns on every reconnect attempt and on reused client ids; the component
+    // reports the same trouble once, through healthz and the metadata API.
+    for (String chatty :
+        new String[] {
+          "org.apache.kafka.clients.NetworkClient",
+          "org.apache.kafka.common.utils.AppInfoParser",
+          "org.apache.kafka.clients.admin.internals.AdminMetadataManager"
+        }) {
+      ctx.getLogger(chatty).setLevel(Level.ERROR);
+    }
   }
 
   static Level parse(String level) {

@@ -6,6 +6,7 @@ import io.dapr.v1.DaprMetadataProtos.GetMetadataResponse;
 import io.dapr.v1.DaprMetadataProtos.RegisteredComponents;
 import io.tandem.sidecar.api.ApiError;
 import io.tandem.sidecar.registry.ComponentRegistry;
+import io.tandem.sidecar.registry.ComponentTrouble;
 import io.tandem.sidecar.registry.LoadedComponent;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +57,19 @@ public final class MetadataService {
               .setVersion(c.version())
               .addAllCapabilities(c.capabilities()));
     }
+    for (ComponentTrouble t : registry.troubles()) {
+      b.putExtendedMetadata(troubleKey(t.name()), t.message());
+    }
     b.addAllSubscriptions(subscriptions.get());
     return b.build();
+  }
+
+  /**
+   * The {@code extended} entry that shows a component's trouble while it lasts: {@code
+   * tandem.component.<name>.trouble}.
+   */
+  public static String troubleKey(String componentName) {
+    return "tandem.component." + componentName + ".trouble";
   }
 
   // ---- pub/sub subscriptions (tandem.sidecar.pubsub)

@@ -100,6 +100,43 @@ public final class SidecarMetrics {
         "State store operation latency, in milliseconds");
   }
 
+  /**
+   * One configuration store call through the configuration API: {@code operation} is get, subscribe
+   * or unsubscribe, as Dapr's component/configuration views.
+   */
+  public void configurationOperation(
+      String component, String operation, boolean success, double latencyMs) {
+    Tags tags =
+        Tags.of(
+            "app_id", appId,
+            "component", component,
+            "namespace", namespace,
+            "operation", operation,
+            "success", Boolean.toString(success));
+    count(
+        "dapr_component_configuration_count",
+        tags,
+        "The number of operations performed on the configuration component");
+    latency(
+        "dapr_component_configuration_latencies",
+        tags,
+        latencyMs,
+        "The latency of the response from the configuration component, in milliseconds");
+  }
+
+  /**
+   * Tandem's own gauge {@code tandem_component_healthy}: 1 while {@code healthy} says so, 0 while
+   * the component reports trouble. Read at each scrape; {@code healthy} must be cheap.
+   */
+  public void componentHealth(
+      String component, String type, java.util.function.BooleanSupplier healthy) {
+    Gauge.builder("tandem_component_healthy", healthy, h -> h.getAsBoolean() ? 1 : 0)
+        .description("1 while the component's backend is healthy, 0 while it reports trouble")
+        .tags(Tags.of("app_id", appId, "component", component, "type", type))
+        .strongReference(true)
+        .register(registry);
+  }
+
   /** One output binding call through the bindings API (Dapr records unknown bindings too). */
   public void outputBindingInvoked(
       String component, String operation, boolean success, double latencyMs) {

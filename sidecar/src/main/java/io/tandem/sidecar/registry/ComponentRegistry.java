@@ -5,6 +5,8 @@ import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentFactory;
 import io.tandem.components.ComponentMetadata;
 import io.tandem.components.Durations;
+import io.tandem.components.configuration.ConfigurationStore;
+import io.tandem.components.lock.LockStore;
 import io.tandem.components.secrets.SecretStore;
 import io.tandem.components.state.StateStore;
 import io.tandem.crds.MetadataItem;
@@ -257,6 +259,30 @@ public final class ComponentRegistry implements AutoCloseable {
   public Optional<SecretStore> secretStore(String name) {
     LoadedComponent c = byName.get(name);
     return c != null && c.instance() instanceof SecretStore s ? Optional.of(s) : Optional.empty();
+  }
+
+  public Optional<ConfigurationStore> configurationStore(String name) {
+    LoadedComponent c = byName.get(name);
+    return c != null && c.instance() instanceof ConfigurationStore s
+        ? Optional.of(s)
+        : Optional.empty();
+  }
+
+  public Optional<LockStore> lockStore(String name) {
+    LoadedComponent c = byName.get(name);
+    return c != null && c.instance() instanceof LockStore s ? Optional.of(s) : Optional.empty();
+  }
+
+  /**
+   * What is wrong with the components right now, in load order: one entry per component that
+   * reports trouble. Cheap: each component answers from memory.
+   */
+  public List<ComponentTrouble> troubles() {
+    List<ComponentTrouble> out = new ArrayList<>();
+    for (LoadedComponent c : byName.values()) {
+      c.trouble().ifPresent(t -> out.add(new ComponentTrouble(c.name(), c.type(), t)));
+    }
+    return out;
   }
 
   public long count(Class<? extends Component> kind) {

@@ -3,6 +3,7 @@ package io.tandem.sidecar.registry;
 import io.tandem.components.Component;
 import io.tandem.components.ComponentMetadata;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,6 +23,19 @@ public record LoadedComponent(
       caps.add("ACTOR");
     }
     return caps;
+  }
+
+  /**
+   * The component's own report of what is wrong with its backend, or empty while it is fine. A
+   * component whose report throws counts as in trouble, with that failure as the message.
+   */
+  public Optional<String> trouble() {
+    try {
+      Optional<String> t = instance.trouble();
+      return t == null ? Optional.empty() : t.filter(s -> !s.isBlank());
+    } catch (RuntimeException e) {
+      return Optional.of("cannot tell its health: " + e);
+    }
   }
 
   public boolean isActorStateStore() {

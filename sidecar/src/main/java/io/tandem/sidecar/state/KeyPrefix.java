@@ -2,16 +2,24 @@ package io.tandem.sidecar.state;
 
 import io.tandem.sidecar.api.ApiError;
 import io.tandem.sidecar.api.ApiException;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * How a state store's keys are prefixed, from the component's {@code keyPrefix} metadata: {@code
- * appid} (the default: {@code myapp||key}), {@code name} (the store's name), {@code namespace}
- * ({@code ns.myapp||key}, or the app id alone outside Kubernetes), {@code none}, or any other
- * string used as the prefix itself.
+ * How a store's keys are prefixed, from the component's {@code keyPrefix} metadata.
+ *
+ * <p>State stores ({@link #of}): {@code appid} (the default: {@code myapp||key}), {@code name} (the
+ * store's name), {@code namespace} ({@code ns.myapp||key}, or the app id alone outside Kubernetes),
+ * {@code none}, or any other string used as the prefix itself.
+ *
+ * <p>Lock stores ({@link #forLock}), as Dapr's lock key strategy: every resource id is stored under
+ * {@code lock||}, then {@code appid} (default) adds the app id, {@code name} the store's name,
+ * {@code none} nothing, and any other value is used as the prefix itself, lower-cased as Dapr does.
+ * There is no {@code namespace} strategy for locks: that word is a custom prefix there.
  */
-final class KeyPrefix {
-  static final String SEPARATOR = "||";
+public final class KeyPrefix {
+  public static final String SEPARATOR = "||";
+  private static final String LOCK = "lock";
 
   private final String prefix; // null for none
 
@@ -21,13 +29,32 @@ final class KeyPrefix {
 
   static KeyPrefix of(String setting, String appId, String storeName, String namespace) {
     String s = setting == null || setting.isBlank() ? "appid" : setting.trim();
-    return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
       case "appid" -> new KeyPrefix(appId == null || appId.isEmpty() ? null : appId);
       case "name" -> new KeyPrefix(storeName);
       case "namespace" ->
           new KeyPrefix(namespace == null || namespace.isEmpty() ? appId : namespace + "." + appId);
       case "none" -> new KeyPrefix(null);
       default -> new KeyPrefix(s);
+    };
+  }
+
+  /**
+   * The prefix of a lock store's resource ids. Refuses (IllegalArgumentException, with Dapr's
+   * message) a custom prefix containing the separator.
+   */
+  public static KeyPrefix forLock(String setting, String appId, String storeName) {
+    String s =
+        setting == null || setting.isBlank() ? "appid" : setting.trim().toLowerCase(Locale.ROOT);
+    return switch (s) {
+      case "appid" ->
+          new KeyPrefix(appId == null || appId.isEmpty() ? LOCK : LOCK + SEPARATOR + appId);
+      case "name" -> new KeyPrefix(LOCK + SEPARATOR + storeName);
+      case "none" -> new KeyPrefix(LOCK);
+      default -> {
+        checkSeparator(s);
+        yield new KeyPrefix(LOCK + SEPARATOR + s);
+      }
     };
   }
 
@@ -40,13 +67,22 @@ final class KeyPrefix {
     if (prefix == null) {
       return key;
     }
-    if (key.contains(SEPARATOR)) {
-      throw new ApiException(
-          ApiError.STATE_ILLEGAL_KEY,
-          null,
-          "input key/keyPrefix '" + key + "' can't contain '" + SEPARATOR + "'",
-          Map.of());
+    try {
+      return prefixed(key);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(ApiError.STATE_ILLEGAL_KEY, null, e.getMessage(), Map.of());
     }
+  }
+
+  /**
+   * {@code key} behind the prefix; IllegalArgumentException, with Dapr's message, when the key
+   * contains the separator.
+   */
+  public String prefixed(String key) {
+    if (prefix == null) {
+      return key;
+    }
+    checkSeparator(key);
     return prefix + SEPARATOR + key;
   }
 
@@ -57,5 +93,12 @@ final class KeyPrefix {
     }
     String p = prefix + SEPARATOR;
     return storedKey.startsWith(p) ? storedKey.substring(p.length()) : storedKey;
+  }
+
+  private static void checkSeparator(String key) {
+    if (key.contains(SEPARATOR)) {
+      throw new IllegalArgumentException(
+          "input key/keyPrefix '" + key + "' can't contain '" + SEPARATOR + "'");
+    }
   }
 }

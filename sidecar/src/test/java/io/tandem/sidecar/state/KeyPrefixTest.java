@@ -32,4 +32,32 @@ class KeyPrefixTest {
         .isInstanceOf(ApiException.class)
         .hasMessageContaining("can't contain '||'");
   }
+
+  @Test
+  void lockPrefixesFollowDaprsLockStrategy() {
+    assertThat(KeyPrefix.forLock(null, "orders", "locks").prefixed("r"))
+        .isEqualTo("lock||orders||r");
+    assertThat(KeyPrefix.forLock("AppId", "orders", "locks").prefixed("r"))
+        .isEqualTo("lock||orders||r");
+    assertThat(KeyPrefix.forLock("appid", "", "locks").prefixed("r")).isEqualTo("lock||r");
+    assertThat(KeyPrefix.forLock("name", "orders", "locks").prefixed("r"))
+        .isEqualTo("lock||locks||r");
+    assertThat(KeyPrefix.forLock("none", "orders", "locks").prefixed("r")).isEqualTo("lock||r");
+    assertThat(KeyPrefix.forLock("Team-A", "orders", "locks").prefixed("r"))
+        .as("a custom prefix is lower-cased, as Dapr does")
+        .isEqualTo("lock||team-a||r");
+    assertThat(KeyPrefix.forLock("namespace", "orders", "locks").prefixed("r"))
+        .as("locks have no namespace strategy")
+        .isEqualTo("lock||namespace||r");
+  }
+
+  @Test
+  void lockPrefixesRefuseTheSeparator() {
+    assertThatThrownBy(() -> KeyPrefix.forLock("a||b", "orders", "locks"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("input key/keyPrefix 'a||b' can't contain '||'");
+    assertThatThrownBy(() -> KeyPrefix.forLock("none", "orders", "locks").prefixed("x||y"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("input key/keyPrefix 'x||y' can't contain '||'");
+  }
 }
