@@ -103,6 +103,14 @@ public final class GrpcAppChannel implements AppChannel {
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
   }
 
+  /** {@code stub} sending a pub/sub message's metadata as the call's gRPC metadata. */
+  private static <S extends AbstractStub<S>> S withMetadata(S stub, Map<String, String> metadata) {
+    Metadata md = MessageMetadata.grpcMetadata(metadata);
+    return md.keys().isEmpty()
+        ? stub
+        : stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+  }
+
   /** The channel to the app's own gRPC server, for proxied calls. */
   public ManagedChannel channel() {
     return channel;
@@ -233,7 +241,8 @@ public final class GrpcAppChannel implements AppChannel {
 
   @Override
   public Future<TopicEventResult> deliver(TopicEvent event) {
-    return limited(() -> callback.onTopicEvent(CloudEventProtos.topicEvent(event)))
+    AppCallbackGrpc.AppCallbackFutureStub stub = withMetadata(callback, event.metadata());
+    return limited(() -> stub.onTopicEvent(CloudEventProtos.topicEvent(event)))
         .map(GrpcAppChannel::result)
         .otherwise(
             err -> {
@@ -286,11 +295,15 @@ public final class GrpcAppChannel implements AppChannel {
     TopicEventBulkRequest built = req.build();
     Map<String, TopicEventResult> all = new HashMap<>();
     event.entries().forEach(e -> all.put(e.entryId(), TopicEventResult.RETRY));
-    return limited(() -> callback.onBulkTopicEvent(built))
+    // the batch's metadata as gRPC metadata too, as Dapr sends it; each entry's is in the entry
+    AppCallbackGrpc.AppCallbackFutureStub stub = withMetadata(callback, event.metadata());
+    AppCallbackAlphaGrpc.AppCallbackAlphaFutureStub alphaStub =
+        withMetadata(alpha, event.metadata());
+    return limited(() -> stub.onBulkTopicEvent(built))
         .recover(
             err ->
                 isUnimplemented(err)
-                    ? limited(() -> alpha.onBulkTopicEventAlpha1(built))
+                    ? limited(() -> alphaStub.onBulkTopicEventAlpha1(built))
                     : Future.failedFuture(err))
         .map(
             (TopicEventBulkResponse res) -> {

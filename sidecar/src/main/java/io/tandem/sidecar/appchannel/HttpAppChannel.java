@@ -185,8 +185,8 @@ public final class HttpAppChannel implements AppChannel {
 
   @Override
   public Future<TopicEventResult> deliver(TopicEvent event) {
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    headers.add(HttpHeaders.CONTENT_TYPE, event.contentType());
+    MultiMap headers = MessageMetadata.httpHeaders(event.metadata());
+    headers.set(HttpHeaders.CONTENT_TYPE, event.contentType());
     traceHeaders(event.cloudEvent(), event.raw(), headers);
     return call(
             HttpMethod.POST, path(event.route()), headers, Buffer.buffer(event.cloudEvent()), null)
@@ -263,8 +263,10 @@ public final class HttpAppChannel implements AppChannel {
     body.put("pubsubname", event.pubsubName());
     body.put("topic", event.topic());
     body.put("type", "com.dapr.event.sent.bulk");
+    // the batch's metadata as headers too, as Dapr sends them; each entry's is in its body
     MultiMap headers =
-        MultiMap.caseInsensitiveMultiMap().add(HttpHeaders.CONTENT_TYPE, "application/json");
+        MessageMetadata.httpHeaders(event.metadata())
+            .set(HttpHeaders.CONTENT_TYPE, "application/json");
     return call(HttpMethod.POST, path(event.route()), headers, Buffer.buffer(body.toString()), null)
         .map(r -> bulkResult(event, r.status(), r.body()))
         .otherwise(err -> bulkAll(event, TopicEventResult.RETRY));
@@ -312,7 +314,18 @@ public final class HttpAppChannel implements AppChannel {
   public Future<BindingEventResult> deliverBinding(
       String name, byte[] data, Map<String, String> metadata) {
     MultiMap fromMetadata = MultiMap.caseInsensitiveMultiMap();
-    metadata.forEach(fromMetadata::add);
+    // an entry that is no valid header (CR/LF in a Kafka header...) would fail the request, and
+    // the body's length is the channel's to say
+    metadata.forEach(
+        (k, v) -> {
+          if (k != null
+              && v != null
+              && !k.equalsIgnoreCase("content-length")
+              && MessageMetadata.isToken(k)
+              && MessageMetadata.isHeaderValue(v)) {
+            fromMetadata.add(k, MessageMetadata.asWireBytes(v));
+          }
+        });
     MultiMap headers = HopByHopHeaders.strip(fromMetadata, NOT_FORWARDED);
     if (!headers.contains(HttpHeaders.CONTENT_TYPE)) {
       headers.add(HttpHeaders.CONTENT_TYPE, "application/json");
@@ -405,13 +418,14 @@ public final class HttpAppChannel implements AppChannel {
     if (ce == null) {
       return;
     }
+    // the CloudEvent is the publisher's: a value that would split the request is not sent
     String tp = ce.path("traceparent").asText(ce.path("traceid").asText(""));
-    if (!tp.isEmpty()) {
-      headers.add("traceparent", tp);
+    if (!tp.isEmpty() && MessageMetadata.isHeaderValue(tp)) {
+      headers.set("traceparent", MessageMetadata.asWireBytes(tp));
     }
     String ts = ce.path("tracestate").asText("");
-    if (!ts.isEmpty()) {
-      headers.add("tracestate", ts);
+    if (!ts.isEmpty() && MessageMetadata.isHeaderValue(ts)) {
+      headers.set("tracestate", MessageMetadata.asWireBytes(ts));
     }
   }
 

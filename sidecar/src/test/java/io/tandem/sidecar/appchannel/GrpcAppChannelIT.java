@@ -38,6 +38,7 @@ import io.vertx.core.buffer.Buffer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -111,6 +112,7 @@ class GrpcAppChannelIT {
     @Override
     public void onBulkTopicEvent(
         TopicEventBulkRequest req, StreamObserver<TopicEventBulkResponse> out) {
+      seen.put("bulk", req);
       TopicEventBulkResponse.Builder b = TopicEventBulkResponse.newBuilder();
       req.getEntriesList()
           .forEach(
@@ -161,6 +163,7 @@ class GrpcAppChannelIT {
             String t =
                 headers.get(Metadata.Key.of("dapr-api-token", Metadata.ASCII_STRING_MARSHALLER));
             seen.put("token", t == null ? "none" : t);
+            seen.put("headers", headers);
             return next.startCall(call, headers);
           }
         };
@@ -315,6 +318,77 @@ class GrpcAppChannelIT {
       assertThat(seen.get("binding")).isEqualTo("cron:tick:{k=v}");
       assertThat(await(ch.probeHealth())).isTrue();
       assertThat(await(ch.isListening())).isTrue();
+    }
+  }
+
+  static String header(Metadata md, String name) {
+    return md.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+  }
+
+  @Test
+  void eventsAndBatchesCarryTheMessageMetadataAsGrpcMetadata() throws Exception {
+    byte[] ce =
+        "{\"id\":\"e1\",\"specversion\":\"1.0\",\"datacontenttype\":\"text/plain\",\"data\":\"hi\"}"
+            .getBytes(StandardCharsets.UTF_8);
+    Map<String, String> md = new LinkedHashMap<>();
+    md.put("__key", "k1");
+    md.put("__partition", "3");
+    md.put("correlationId", "c-42");
+    md.put("pubsubName", "ps");
+    md.put("x-city", "Z\u00fcrich");
+    md.put("x-split", "a\r\nb");
+    md.put("content-type", "text/evil");
+    md.put("grpc-timeout", "1n");
+    md.put("dapr-api-token", "forged");
+    try (GrpcAppChannel ch = channel()) {
+      assertThat(
+              await(
+                  ch.deliver(
+                      new TopicEvent(
+                          "ps",
+                          "orders",
+                          "orders",
+                          ce,
+                          "application/cloudevents+json",
+                          false,
+                          md))))
+          .isEqualTo(TopicEventResult.SUCCESS);
+      Metadata got = (Metadata) seen.get("headers");
+      assertThat(header(got, "__key")).isEqualTo("k1");
+      assertThat(header(got, "__partition")).isEqualTo("3");
+      assertThat(header(got, "correlationid")).isEqualTo("c-42");
+      assertThat(header(got, "pubsubname")).isEqualTo("ps");
+      assertThat(got.containsKey(Metadata.Key.of("x-city", Metadata.ASCII_STRING_MARSHALLER)))
+          .isFalse();
+      assertThat(got.containsKey(Metadata.Key.of("x-split", Metadata.ASCII_STRING_MARSHALLER)))
+          .isFalse();
+      assertThat(header(got, "content-type")).isEqualTo("application/grpc");
+      assertThat(got.getAll(Metadata.Key.of("dapr-api-token", Metadata.ASCII_STRING_MARSHALLER)))
+          .containsExactly("tok");
+      assertThat(((TopicEventRequest) seen.get("event")).getData().toStringUtf8()).isEqualTo("hi");
+
+      assertThat(
+              await(
+                  ch.deliverBulk(
+                      new BulkTopicEvent(
+                          "ps",
+                          "orders",
+                          "orders",
+                          List.of(
+                              new BulkTopicEvent.Entry(
+                                  "1",
+                                  ce,
+                                  "application/cloudevents+json",
+                                  false,
+                                  Map.of("__key", "k9"))),
+                          Map.of("pubsubName", "ps", "batch", "b1")))))
+          .containsEntry("1", TopicEventResult.SUCCESS);
+      Metadata bulk = (Metadata) seen.get("headers");
+      assertThat(header(bulk, "pubsubname")).isEqualTo("ps");
+      assertThat(header(bulk, "batch")).isEqualTo("b1");
+      assertThat(header(bulk, "__key")).isNull();
+      assertThat(((TopicEventBulkRequest) seen.get("bulk")).getEntries(0).getMetadataMap())
+          .containsEntry("__key", "k9");
     }
   }
 }

@@ -2,6 +2,9 @@ package io.tandem.sidecar.appchannel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.tandem.sidecar.AppChannelConfig;
@@ -15,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +37,7 @@ class HttpAppChannelIT {
   final AtomicInteger concurrent = new AtomicInteger();
   final AtomicInteger maxConcurrent = new AtomicInteger();
   volatile boolean healthy = true;
+  volatile Headers lastHeaders;
 
   @BeforeEach
   void start() throws IOException {
@@ -51,6 +56,7 @@ class HttpAppChannelIT {
 
   void handle(HttpExchange ex) throws IOException {
     String path = ex.getRequestURI().getPath();
+    lastHeaders = ex.getRequestHeaders();
     seen.put("path", path);
     seen.put("method", ex.getRequestMethod());
     seen.put("query", String.valueOf(ex.getRequestURI().getRawQuery()));
@@ -67,6 +73,8 @@ class HttpAppChannelIT {
       case "/dapr/subscribe" ->
           reply(ex, 200, "[{\"pubsubname\":\"ps\",\"topic\":\"orders\",\"route\":\"/orders\"}]");
       case "/orders" -> reply(ex, 200, "{\"status\":\"DROP\"}");
+      case "/events" -> reply(ex, 200, "{\"status\":\"SUCCESS\"}");
+      case "/bulk" -> reply(ex, 200, "{\"statuses\":[{\"entryId\":\"1\",\"status\":\"SUCCESS\"}]}");
       case "/slow" -> {
         int now = concurrent.incrementAndGet();
         maxConcurrent.accumulateAndGet(now, Math::max);
@@ -249,6 +257,102 @@ class HttpAppChannelIT {
       healthy = false;
       assertThat(await(ch.probeHealth())).isFalse();
       assertThat(await(ch.isListening())).isTrue();
+    }
+  }
+
+  @Test
+  void anEventCarriesItsMessageMetadataAsHeadersAndCannotForgeTheRequestWithThem()
+      throws Exception {
+    Map<String, String> md = new LinkedHashMap<>();
+    md.put("__key", "k1");
+    md.put("__partition", "0");
+    md.put("correlationId", "c-42");
+    md.put("pubsubName", "ps");
+    md.put("x-city", "Z\u00fcrich \u2615");
+    md.put("x-split", "a\r\nx-injected: 1");
+    md.put("content-type", "text/evil");
+    md.put("content-length", "1");
+    md.put("host", "elsewhere");
+    md.put("traceparent", "00-forged");
+    md.put("dapr-api-token", "forged");
+    try (HttpAppChannel ch = channel(-1, "app-token")) {
+      TopicEvent ev =
+          new TopicEvent(
+              "ps",
+              "orders",
+              "/events",
+              "{\"id\":\"1\",\"specversion\":\"1.0\",\"data\":\"hello\",\"traceparent\":\"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\"}"
+                  .getBytes(StandardCharsets.UTF_8),
+              "application/cloudevents+json",
+              false,
+              md);
+      assertThat(await(ch.deliver(ev))).isEqualTo(TopicEventResult.SUCCESS);
+
+      Headers h = lastHeaders;
+      assertThat(h.getFirst("__key")).isEqualTo("k1");
+      assertThat(h.getFirst("__partition")).isEqualTo("0");
+      assertThat(h.getFirst("correlationid")).isEqualTo("c-42");
+      assertThat(h.getFirst("pubsubname")).isEqualTo("ps");
+      // the JDK server reads header bytes as Latin-1: the bytes sent are the value's UTF-8
+      assertThat(
+              new String(
+                  h.getFirst("x-city").getBytes(StandardCharsets.ISO_8859_1),
+                  StandardCharsets.UTF_8))
+          .isEqualTo("Z\u00fcrich \u2615");
+      assertThat(h.containsKey("x-split")).isFalse();
+      assertThat(h.containsKey("x-injected")).isFalse();
+      assertThat(h.get("content-type")).containsExactly("application/cloudevents+json");
+      assertThat(h.getFirst("host")).isNotEqualTo("elsewhere");
+      assertThat(h.get("traceparent"))
+          .containsExactly("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+      assertThat(h.get("dapr-api-token")).containsExactly("app-token");
+      assertThat(seen.get("body")).contains("\"data\":\"hello\"");
+    }
+  }
+
+  @Test
+  void aBatchCarriesItsMetadataAsHeadersAndEachEntrysInTheBody() throws Exception {
+    try (HttpAppChannel ch = channel(-1, null)) {
+      BulkTopicEvent ev =
+          new BulkTopicEvent(
+              "ps",
+              "orders",
+              "/bulk",
+              List.of(
+                  new BulkTopicEvent.Entry(
+                      "1",
+                      "{\"id\":\"1\",\"specversion\":\"1.0\"}".getBytes(StandardCharsets.UTF_8),
+                      "application/cloudevents+json",
+                      false,
+                      Map.of("__key", "k1", "__offset", "7"))),
+              Map.of("pubsubName", "ps", "content-type", "text/evil"));
+      assertThat(await(ch.deliverBulk(ev))).containsEntry("1", TopicEventResult.SUCCESS);
+
+      Headers h = lastHeaders;
+      assertThat(h.getFirst("pubsubname")).isEqualTo("ps");
+      assertThat(h.get("content-type")).containsExactly("application/json");
+      assertThat(h.containsKey("__key")).isFalse();
+      JsonNode body = new ObjectMapper().readTree(seen.get("body"));
+      assertThat(body.path("entries").get(0).path("metadata").path("__key").asText())
+          .isEqualTo("k1");
+      assertThat(body.path("metadata").path("pubsubName").asText()).isEqualTo("ps");
+    }
+  }
+
+  @Test
+  void bindingMetadataThatIsNoValidHeaderIsLeftOutAndTheEventStillArrives() throws Exception {
+    try (HttpAppChannel ch = channel(-1, null)) {
+      Map<String, String> md = new LinkedHashMap<>();
+      md.put("x-custom", "8");
+      md.put("x-split", "a\r\nx-injected: 1");
+      md.put("bad name", "v");
+      md.put("content-length", "1");
+      BindingEventResult b =
+          await(ch.deliverBinding("mybinding", "tock".getBytes(StandardCharsets.UTF_8), md));
+      assertThat(b.success()).isTrue();
+      assertThat(seen).containsEntry("x-custom", "8").containsEntry("body", "tock");
+      assertThat(lastHeaders.containsKey("x-split")).isFalse();
+      assertThat(lastHeaders.containsKey("x-injected")).isFalse();
     }
   }
 }
