@@ -17,6 +17,7 @@ import io.tandem.components.postgresql.configuration.PostgresConfigurationStore;
 import io.tandem.components.postgresql.state.PostgresStateStore;
 import io.tandem.components.state.GetRequest;
 import io.tandem.components.state.SetRequest;
+import io.tandem.components.testing.PrivatePostgres;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ class PostgresOutageIT {
   private static final Duration OPERATION_LIMIT = Duration.ofSeconds(5);
 
   private ExecutorService workers;
-  private KillablePostgres pg;
+  private PrivatePostgres pg;
   private PostgresStateStore state;
   private PostgresConfigurationStore config;
   private PostgresOutputBinding binding;
@@ -48,7 +49,7 @@ class PostgresOutageIT {
   @BeforeEach
   void start() throws Exception {
     workers = Executors.newCachedThreadPool();
-    pg = KillablePostgres.start();
+    pg = PrivatePostgres.create();
     try (TestSql sql = TestSql.connect(pg.url())) {
       sql.exec(
           "CREATE TABLE config (KEY VARCHAR NOT NULL, VALUE VARCHAR NOT NULL,"
@@ -164,7 +165,7 @@ class PostgresOutageIT {
       sql.exec("CREATE ROLE app LOGIN PASSWORD 'app-pw'");
       sql.exec("GRANT SELECT ON config TO app");
     }
-    String appUrl = "postgres://app:app-pw@127.0.0.1:" + pg.port() + "/postgres?sslmode=disable";
+    String appUrl = pg.url("app", "app-pw");
     PostgresConfigurationStore appConfig = new PostgresConfigurationStore();
     appConfig.init(
         new ComponentMetadata(
