@@ -119,19 +119,15 @@ public final class PrivatePostgres implements AutoCloseable {
     }
     run(
         "initdb",
-        List.of(
-            bin.resolve("initdb").toString(),
-            "-D",
-            dir.resolve("data").toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + pwfile,
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync"));
+        "-U",
+        "postgres",
+        "--pwfile=" + pwfile,
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync");
     Files.delete(pwfile);
     Files.writeString(
         dir.resolve("data").resolve("postgresql.conf"),
@@ -203,16 +199,7 @@ public final class PrivatePostgres implements AutoCloseable {
       server = null;
       return;
     }
-    run(
-        "pg_ctl",
-        List.of(
-            bin.resolve("pg_ctl").toString(),
-            "-D",
-            dir.resolve("data").toString(),
-            "-m",
-            "immediate",
-            "-w",
-            "stop"));
+    run("pg_ctl", "-m", "immediate", "-w", "stop");
     server.waitFor(30, TimeUnit.SECONDS);
     server = null;
   }
@@ -236,12 +223,16 @@ public final class PrivatePostgres implements AutoCloseable {
     server = null;
   }
 
-  private void run(String name, List<String> command) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(runAs);
-    cmd.addAll(command);
-    Path logFile = dir.resolve(name + ".log");
+  /**
+   * Runs one of the PostgreSQL programs on the data directory, logging to {@code <program>.log}.
+   */
+  private void run(String program, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(runAs);
+    command.addAll(List.of(bin.resolve(program).toString(), "-D", dir.resolve("data").toString()));
+    command.addAll(List.of(args));
+    Path logFile = dir.resolve(program + ".log");
     Process p =
-        new ProcessBuilder(cmd)
+        new ProcessBuilder(command)
             .directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
