@@ -13,6 +13,7 @@ import io.tandem.components.bindings.InvokeResponse;
 import io.tandem.components.configuration.ConfigurationItem;
 import io.tandem.components.configuration.ConfigurationWatch;
 import io.tandem.components.postgresql.bindings.PostgresOutputBinding;
+import io.tandem.components.postgresql.configuration.ConfigTables;
 import io.tandem.components.postgresql.configuration.PostgresConfigurationStore;
 import io.tandem.components.postgresql.state.PostgresStateStore;
 import io.tandem.components.state.GetRequest;
@@ -51,17 +52,7 @@ class PostgresOutageIT {
     workers = Executors.newCachedThreadPool();
     pg = PrivatePostgres.create();
     try (TestSql sql = TestSql.connect(pg.url())) {
-      sql.exec(
-          "CREATE TABLE config (KEY VARCHAR NOT NULL, VALUE VARCHAR NOT NULL,"
-              + " VERSION VARCHAR NOT NULL, METADATA JSON)");
-      sql.exec(
-          "CREATE FUNCTION notify_config() RETURNS TRIGGER AS $$ DECLARE data json; BEGIN"
-              + " IF (TG_OP = 'DELETE') THEN data = row_to_json(OLD); ELSE data = row_to_json(NEW);"
-              + " END IF; PERFORM pg_notify('config', json_build_object('table', TG_TABLE_NAME,"
-              + " 'action', TG_OP, 'data', data)::text); RETURN NULL; END; $$ LANGUAGE plpgsql");
-      sql.exec(
-          "CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE ON config"
-              + " FOR EACH ROW EXECUTE PROCEDURE notify_config()");
+      ConfigTables.create(sql, "config", "config");
     }
     ComponentContext context = ComponentContext.of("app", "", workers, Map.of());
     String timeout = OPERATION_LIMIT.toSeconds() + "s";
@@ -207,11 +198,7 @@ class PostgresOutageIT {
 
   private void writeConfig(String key, String value, String version) throws Exception {
     try (TestSql sql = TestSql.connect(pg.url())) {
-      if (sql.exec("UPDATE config SET value = $2, version = $3 WHERE key = $1", key, value, version)
-          == 0) {
-        sql.exec(
-            "INSERT INTO config (key, value, version) VALUES ($1, $2, $3)", key, value, version);
-      }
+      ConfigTables.write(sql, "config", key, value, version);
     }
   }
 
