@@ -105,6 +105,7 @@ class PostgresOutageIT {
     assertThat(binding.trouble()).isEmpty();
 
     pg.kill();
+    assertThat(pg.listening()).as("the killed server's port").isFalse();
 
     await()
         .atMost(Duration.ofSeconds(30))
