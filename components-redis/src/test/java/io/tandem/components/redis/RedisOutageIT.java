@@ -12,8 +12,8 @@ import io.tandem.components.configuration.ConfigurationWatch;
 import io.tandem.components.lock.LockStore.UnlockStatus;
 import io.tandem.components.redis.configuration.RedisConfigurationStore;
 import io.tandem.components.redis.lock.RedisLockStore;
+import io.tandem.components.testing.PrivateRedis;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +41,7 @@ class RedisOutageIT {
 
   @BeforeEach
   void start() throws Exception {
-    redis = PrivateRedis.launch();
+    redis = PrivateRedis.start(false);
     workers = Executors.newCachedThreadPool();
     ComponentContext ctx = ComponentContext.of("outage", "", workers, Map.of());
     ComponentMetadata md =
@@ -69,7 +69,7 @@ class RedisOutageIT {
   }
 
   private void set(String key, String raw) throws Exception {
-    redis.command(Request.cmd(Command.SET).arg(key).arg(raw));
+    RawRedis.once(redis.address(), Command.SET, key, raw);
   }
 
   @Test

@@ -64,7 +64,7 @@ final class KeyspaceSubscriber {
   private CompletableFuture<RedisConnection> connecting;
   private boolean closed;
   private boolean down;
-  private Duration backoff;
+  private int reconnects;
   private long retryTimer = -1;
   private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
@@ -80,7 +80,6 @@ final class KeyspaceSubscriber {
     this.prefix = "__keyspace@" + link.settings().database() + "__:";
     this.allPattern = prefix + "*";
     this.client = link.newClient();
-    this.backoff = link.settings().minRetryInterval();
   }
 
   Optional<String> trouble() {
@@ -106,7 +105,7 @@ final class KeyspaceSubscriber {
     long deadline =
         link.vertx()
             .setTimer(
-                link.timeout().toMillis() * 2,
+                link.waitLimit().toMillis(),
                 id ->
                     out.completeExceptionally(
                         ComponentException.failure(
@@ -392,10 +391,7 @@ final class KeyspaceSubscriber {
     if (closed) {
       return;
     }
-    Duration delay = backoff;
-    Duration doubled = backoff.multipliedBy(2);
-    Duration max = link.settings().maxRetryInterval();
-    backoff = doubled.compareTo(max) > 0 ? max : doubled;
+    Duration delay = link.settings().retryDelay(++reconnects);
     retryTimer = link.vertx().setTimer(Math.max(1, delay.toMillis()), id -> reconnect());
   }
 
@@ -442,7 +438,7 @@ final class KeyspaceSubscriber {
               }
               synchronized (this) {
                 down = false;
-                backoff = link.settings().minRetryInterval();
+                reconnects = 0;
                 trouble = null;
               }
               LOG.info("component {}: subscriptions restored", component);

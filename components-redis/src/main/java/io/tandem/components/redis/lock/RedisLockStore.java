@@ -64,7 +64,7 @@ public final class RedisLockStore implements LockStore {
       Response r =
           l.send(Request.cmd(Command.INFO).arg("replication"))
               .toCompletableFuture()
-              .get(l.timeout().toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+              .get(l.waitLimit().toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
       info = r == null ? "" : r.toString();
     } catch (Exception e) {
       // servers that refuse INFO (some managed offerings) pass, as in Dapr

@@ -1,6 +1,5 @@
 package io.tandem.components.redis.pubsub;
 
-import io.tandem.components.Completions;
 import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentMetadata;
@@ -9,16 +8,15 @@ import io.tandem.components.pubsub.PubSub;
 import io.tandem.components.pubsub.PublishRequest;
 import io.tandem.components.pubsub.SubscribeRequest;
 import io.tandem.components.pubsub.TopicSubscription;
+import io.tandem.components.redis.RedisLink;
 import io.tandem.components.redis.RedisSettings;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,10 +25,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * share the messages and different apps each get all of them; see {@link StreamSubscription} for
  * delivery, acknowledgement, redelivery and reclaiming.
  *
- * <p>Commands go through a pool of connections; each subscription's blocking reads use a dedicated
- * connection from a second client. Both reconnect on their own when Redis goes away; meanwhile
- * {@link #trouble()} says so.
+ * <p>Commands go through the pool of a {@link RedisLink}, which watches the server's health like
+ * every Redis component's; each subscription's blocking reads use a dedicated connection from a
+ * second client, watched by the subscription itself (a blocked read is not a command with a
+ * deadline). Both reconnect on their own when Redis goes away; meanwhile {@link #trouble()} says
+ * so.
  */
 public final class RedisPubSub implements PubSub {
   private static final Logger log = LoggerFactory.getLogger("tandem.components.pubsub.redis");
@@ -53,21 +49,15 @@ public final class RedisPubSub implements PubSub {
   /** Connections the subscription readers may hold at once, one each. */
   static final int MAX_SUBSCRIPTIONS = 1024;
 
-  private static final String POOL = " pool";
-
   private String name = "redis";
   private RedisSettings settings;
   private StreamsConfig config;
-  private Vertx vertx;
-  private Vertx ownVertx;
-  private Redis pool;
+  private RedisLink link;
   private Redis readers;
   private String consumerPrefix;
   private final AtomicInteger subscriptionNumber = new AtomicInteger();
   private final Set<StreamSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final Troubles troubles = new Troubles();
-  private final AtomicBoolean probing = new AtomicBoolean();
-  private volatile boolean poolInTrouble;
   private volatile boolean closed;
 
   @Override
@@ -75,19 +65,29 @@ public final class RedisPubSub implements PubSub {
     this.name = metadata.name();
     this.settings = RedisSettings.from(metadata);
     this.config = StreamsConfig.from(metadata, context.appId());
-    this.vertx = context.shared(Vertx.class).orElse(null);
-    if (vertx == null) {
-      ownVertx = Vertx.vertx();
-      vertx = ownVertx;
+    // RESP2 replies are flat arrays whatever the server version: one way to read streams
+    link =
+        RedisLink.open(
+            "pubsub " + name,
+            settings,
+            context,
+            log,
+            o -> o.setPreferredProtocolVersion(ProtocolVersion.RESP2));
+    try {
+      readers =
+          link.newClient(
+              o -> {
+                o.setMaxPoolSize(MAX_SUBSCRIPTIONS).setMaxPoolWaiting(MAX_SUBSCRIPTIONS);
+                // a reader hears from Redis at least every BLOCK_MILLIS: silence means the link is
+                // dead
+                o.getNetClientOptions()
+                    .setReadIdleTimeout((int) (StreamSubscription.BLOCK_MILLIS / 1000 + 10));
+                return o;
+              });
+    } catch (RuntimeException e) {
+      link.close();
+      throw e;
     }
-    pool = Redis.createClient(vertx, options());
-    RedisOptions readerOptions =
-        options().setMaxPoolSize(MAX_SUBSCRIPTIONS).setMaxPoolWaiting(MAX_SUBSCRIPTIONS);
-    // a reader hears from Redis at least every BLOCK_MILLIS: silence means the link is dead
-    readerOptions
-        .getNetClientOptions()
-        .setReadIdleTimeout((int) (StreamSubscription.BLOCK_MILLIS / 1000 + 10));
-    readers = Redis.createClient(vertx, readerOptions);
     String host = context.environment().getOrDefault("HOSTNAME", "");
     byte[] random = new byte[4];
     new SecureRandom().nextBytes(random);
@@ -95,23 +95,7 @@ public final class RedisPubSub implements PubSub {
         (host.isBlank() ? "tandem" : host.trim().replaceAll("[^A-Za-z0-9._-]", "_"))
             + "-"
             + HexFormat.of().formatHex(random);
-    try {
-      pool.send(Request.cmd(Command.PING))
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(settings.dialTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      String why = e instanceof TimeoutException ? "no answer" : describe(e.getCause());
-      close();
-      throw ComponentException.failure(
-          "pubsub " + name + ": cannot reach " + settings + ": " + why, null);
-    }
     log.info("pubsub {}: Redis Streams on {}, {}", name, settings, config);
-  }
-
-  private RedisOptions options() {
-    // RESP2 replies are flat arrays whatever the server version: one way to read streams
-    return settings.toOptions().setPreferredProtocolVersion(ProtocolVersion.RESP2);
   }
 
   @Override
@@ -119,14 +103,21 @@ public final class RedisPubSub implements PubSub {
     return Set.of();
   }
 
+  /** The pool's trouble (see {@link RedisLink}), then the subscriptions' readers'. */
   @Override
   public Optional<String> trouble() {
-    return troubles.current();
+    RedisLink l = link;
+    Optional<String> pool = l == null ? Optional.empty() : l.trouble();
+    Optional<String> reading = troubles.current();
+    if (pool.isEmpty() || reading.isEmpty()) {
+      return pool.isPresent() ? pool : reading;
+    }
+    return Optional.of(pool.get() + "; " + reading.get());
   }
 
   @Override
   public CompletionStage<Void> publish(PublishRequest request) {
-    if (closed || pool == null) {
+    if (closed || link == null) {
       return CompletableFuture.failedFuture(
           new ComponentException(
               ComponentException.Reason.FAILURE, "pubsub " + name + " is closed"));
@@ -144,19 +135,15 @@ public final class RedisPubSub implements PubSub {
       }
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    pool.send(xadd)
+    link.call(xadd)
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
-                poolWorked();
                 done.complete(null);
                 if (config.maxLenApprox() > 0 && !config.streamTtl().isZero()) {
                   trimByAge(request.topic(), now);
                 }
                 return;
-              }
-              if (!isReply(ar.cause())) {
-                poolFailed(ar.cause());
               }
               done.completeExceptionally(
                   ComponentException.failure(
@@ -173,7 +160,7 @@ public final class RedisPubSub implements PubSub {
 
   /** With both caps set, XADD trims by length and this by age. */
   private void trimByAge(String topic, long now) {
-    pool.send(
+    link.call(
             Request.cmd(Command.XTRIM)
                 .arg(topic)
                 .arg("MINID")
@@ -184,7 +171,7 @@ public final class RedisPubSub implements PubSub {
 
   @Override
   public TopicSubscription subscribe(SubscribeRequest request, MessageHandler handler) {
-    if (closed || pool == null) {
+    if (closed || link == null) {
       throw new ComponentException(
           ComponentException.Reason.FAILURE, "pubsub " + name + " is closed");
     }
@@ -221,18 +208,11 @@ public final class RedisPubSub implements PubSub {
     subscriptions.forEach(StreamSubscription::close);
     subscriptions.clear();
     // closing the readers' client ends their blocked reads too
-    closeClients();
-    if (ownVertx != null) {
-      ownVertx.close();
-    }
-  }
-
-  private void closeClients() {
     if (readers != null) {
       readers.close();
     }
-    if (pool != null) {
-      pool.close();
+    if (link != null) {
+      link.close();
     }
   }
 
@@ -247,11 +227,12 @@ public final class RedisPubSub implements PubSub {
   }
 
   Vertx vertx() {
-    return vertx;
+    return link.vertx();
   }
 
-  Redis pool() {
-    return pool;
+  /** One command on the pool, under {@code readTimeout}; see {@link RedisLink#call}. */
+  Future<Response> command(Request request) {
+    return link.call(request);
   }
 
   Redis readers() {
@@ -276,102 +257,13 @@ public final class RedisPubSub implements PubSub {
     return closed;
   }
 
-  /** A pooled command worked: the pool is connected. */
-  void poolWorked() {
-    if (poolInTrouble) {
-      poolInTrouble = false;
-      troubles.clear(POOL);
-      log.info("pubsub {}: connected to {} again", name, settings);
-    }
-  }
-
-  /** A pooled command failed without an answer from Redis: report it and probe until it answers. */
-  void poolFailed(Throwable err) {
-    if (closed) {
-      return;
-    }
-    if (!poolInTrouble) {
-      log.warn("pubsub {}: {} unreachable: {}", name, settings, describe(err));
-    }
-    poolInTrouble = true;
-    troubles.set(
-        POOL, "pubsub " + name + ": " + settings + ": " + describe(err) + ", reconnecting");
-    if (probing.compareAndSet(false, true)) {
-      probe(1);
-    }
-  }
-
-  private void probe(int attempt) {
-    if (closed || !poolInTrouble) {
-      probing.set(false);
-      return;
-    }
-    try {
-      vertx.setTimer(
-          reconnectDelay(attempt),
-          t ->
-              pool.send(Request.cmd(Command.PING))
-                  .onComplete(
-                      ar -> {
-                        if (ar.succeeded()) {
-                          probing.set(false);
-                          poolWorked();
-                        } else {
-                          troubles.set(
-                              POOL,
-                              "pubsub "
-                                  + name
-                                  + ": "
-                                  + settings
-                                  + ": "
-                                  + describe(ar.cause())
-                                  + ", reconnecting");
-                          probe(attempt + 1);
-                        }
-                      }));
-    } catch (IllegalStateException e) {
-      probing.set(false);
-    }
-  }
-
-  /**
-   * Whether {@code err} is Redis answering with an error, as opposed to no answer at all. (The
-   * client reports a lost connection and an unreadable answer with the same type as Redis's errors,
-   * as {@code CONNECTION_CLOSED} and {@code ILLEGAL_STATE ...}.)
-   */
-  static boolean isReply(Throwable err) {
-    if (err == null || !(Completions.unwrap(err) instanceof Response)) {
-      return false;
-    }
-    String m = String.valueOf(Completions.unwrap(err).getMessage());
-    return !m.startsWith("CONNECTION_CLOSED") && !m.startsWith("ILLEGAL_STATE");
-  }
-
   /** The failure's message, with the password blanked out should a client library quote it. */
   String describe(Throwable err) {
-    if (err == null) {
-      return "unknown error";
-    }
-    Throwable c = Completions.unwrap(err);
-    String m = c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
-    if (settings != null && !settings.password().isEmpty()) {
-      String p = settings.password();
-      m = m.replace(p, "****");
-      m = m.replace(URLEncoder.encode(p, StandardCharsets.UTF_8).replace("+", "%20"), "****");
-    }
-    return m;
+    return link.describe(err);
   }
 
-  /**
-   * The reconnect back-off, Dapr's {@code redisMinRetryInterval} (8 ms) doubling up to {@code
-   * redisMaxRetryInterval} (512 ms): the wait before attempt {@code attempt} (1 for the first
-   * retry).
-   */
+  /** The reconnect back-off before retry {@code attempt} (1 for the first), in milliseconds. */
   long reconnectDelay(int attempt) {
-    long min = Math.max(1, settings.minRetryInterval().toMillis());
-    long max = Math.max(min, settings.maxRetryInterval().toMillis());
-    int n = Math.max(0, Math.min(attempt - 1, 30));
-    long d = min << n;
-    return d <= 0 || d > max ? max : d;
+    return settings.retryDelay(attempt).toMillis();
   }
 }

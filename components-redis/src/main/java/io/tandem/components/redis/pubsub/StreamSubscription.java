@@ -3,6 +3,7 @@ package io.tandem.components.redis.pubsub;
 import io.tandem.components.pubsub.BackOff;
 import io.tandem.components.pubsub.Message;
 import io.tandem.components.pubsub.MessageHandler;
+import io.tandem.components.redis.RedisLink;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -148,7 +149,7 @@ final class StreamSubscription {
             dropConnection();
           } else if (conn != null && clientId >= 0) {
             // wake the blocked XREADGROUP up: it returns nothing, and the reader then lets go
-            owner.pool().send(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(clientId));
+            owner.command(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(clientId));
           }
         });
   }
@@ -204,7 +205,7 @@ final class StreamSubscription {
     busy = false;
     if (ar.failed()) {
       Throwable err = ar.cause();
-      if (RedisPubSub.isReply(err)) {
+      if (RedisLink.isErrorReply(err)) {
         if (String.valueOf(err.getMessage()).startsWith("NOGROUP")) {
           log.warn(
               "pubsub {}: consumer group {} of stream {} is gone (was the key deleted, or Redis"
@@ -289,7 +290,7 @@ final class StreamSubscription {
                       busy = false;
                       Throwable err = ar.failed() ? ar.cause() : null;
                       if (err == null
-                          || (RedisPubSub.isReply(err)
+                          || (RedisLink.isErrorReply(err)
                               && String.valueOf(err.getMessage()).startsWith("BUSYGROUP"))) {
                         groupReady = true;
                         recovered();
@@ -297,7 +298,7 @@ final class StreamSubscription {
                         read();
                         return;
                       }
-                      if (!RedisPubSub.isReply(err)) {
+                      if (!RedisLink.isErrorReply(err)) {
                         dropConnection();
                       }
                       failed(
@@ -389,7 +390,7 @@ final class StreamSubscription {
     Response fields = entry.size() > 1 ? entry.get(1) : null;
     if (fields == null) {
       // the entry was trimmed away while pending (Redis 6.2 still hands its id out): forget it
-      owner.pool().send(Request.cmd(Command.XACK).arg(topic).arg(group).arg(id));
+      owner.command(Request.cmd(Command.XACK).arg(topic).arg(group).arg(id));
       return false;
     }
     if (held.containsKey(id)) {
@@ -490,18 +491,16 @@ final class StreamSubscription {
 
   private void ack(Entry e) {
     owner
-        .pool()
-        .send(Request.cmd(Command.XACK).arg(topic).arg(group).arg(e.id))
+        .command(Request.cmd(Command.XACK).arg(topic).arg(group).arg(e.id))
         .onComplete(
             ar ->
                 run(
                     () -> {
                       if (ar.succeeded()) {
-                        owner.poolWorked();
                         held.remove(e.id);
                         return;
                       }
-                      if (RedisPubSub.isReply(ar.cause())) {
+                      if (RedisLink.isErrorReply(ar.cause())) {
                         log.warn(
                             "pubsub {}: XACK of message {} on {} refused: {}",
                             owner.name(),
@@ -511,7 +510,7 @@ final class StreamSubscription {
                         held.remove(e.id);
                         return;
                       }
-                      owner.poolFailed(ar.cause());
+                      // the pool's trouble is the link's to report
                       if (closed || owner.isClosed()) {
                         held.remove(e.id);
                         return;
@@ -557,8 +556,7 @@ final class StreamSubscription {
     reclaiming = true;
     reserved += room;
     owner
-        .pool()
-        .send(
+        .command(
             Request.cmd(Command.XAUTOCLAIM)
                 .arg(topic)
                 .arg(group)
@@ -574,9 +572,8 @@ final class StreamSubscription {
                       reclaiming = false;
                       reserved -= room;
                       if (ar.failed()) {
-                        if (!RedisPubSub.isReply(ar.cause())) {
-                          owner.poolFailed(ar.cause());
-                        } else if (!String.valueOf(ar.cause().getMessage()).startsWith("NOGROUP")) {
+                        if (RedisLink.isErrorReply(ar.cause())
+                            && !String.valueOf(ar.cause().getMessage()).startsWith("NOGROUP")) {
                           log.warn(
                               "pubsub {}: XAUTOCLAIM on {} failed: {}",
                               owner.name(),
@@ -630,17 +627,14 @@ final class StreamSubscription {
       r.arg(id);
     }
     owner
-        .pool()
-        .send(r)
+        .command(r)
         .onComplete(
             ar ->
                 run(
                     () -> {
                       if (ar.failed()) {
                         touching = false;
-                        if (!RedisPubSub.isReply(ar.cause())) {
-                          owner.poolFailed(ar.cause());
-                        } else {
+                        if (RedisLink.isErrorReply(ar.cause())) {
                           log.warn(
                               "pubsub {}: keeping pending messages of {} failed: {}",
                               owner.name(),
@@ -665,8 +659,7 @@ final class StreamSubscription {
     }
     lastPrune = now;
     owner
-        .pool()
-        .send(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(topic).arg(group))
+        .command(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(topic).arg(group))
         .onComplete(
             ar -> {
               if (ar.failed() || ar.result() == null) {
@@ -690,14 +683,12 @@ final class StreamSubscription {
                       group,
                       topic,
                       idle.toLong());
-                  owner
-                      .pool()
-                      .send(
-                          Request.cmd(Command.XGROUP)
-                              .arg("DELCONSUMER")
-                              .arg(topic)
-                              .arg(group)
-                              .arg(name.toString()));
+                  owner.command(
+                      Request.cmd(Command.XGROUP)
+                          .arg("DELCONSUMER")
+                          .arg(topic)
+                          .arg(group)
+                          .arg(name.toString()));
                 }
               }
             });

@@ -5,8 +5,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * What is wrong right now, by source (the shared connection pool, each subscription's reader), read
- * cheaply by {@link io.tandem.components.Component#trouble()}.
+ * What is wrong with the subscriptions' readers right now, by subscription, read cheaply by {@link
+ * RedisPubSub#trouble()} (which puts the pool's trouble, the {@link
+ * io.tandem.components.redis.RedisLink}'s, first).
  */
 final class Troubles {
   private final Map<String, String> bySource = new TreeMap<>();

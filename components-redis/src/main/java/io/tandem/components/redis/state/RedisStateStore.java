@@ -5,6 +5,7 @@ import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentException.Reason;
 import io.tandem.components.ComponentMetadata;
+import io.tandem.components.redis.RedisLink;
 import io.tandem.components.redis.state.StateScripts.Script;
 import io.tandem.components.state.Concurrency;
 import io.tandem.components.state.DeleteRequest;
@@ -15,11 +16,8 @@ import io.tandem.components.state.SetRequest;
 import io.tandem.components.state.StateStore;
 import io.tandem.components.state.StateTtl;
 import io.tandem.components.state.TransactionalOperation;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -33,8 +31,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -60,10 +56,7 @@ public final class RedisStateStore implements StateStore {
   static final String SEQUENCE_KEY = "tandem:state:etag-sequence";
 
   private RedisStateConfig config;
-  private Vertx vertx;
-  private boolean ownVertx;
-  private Redis redis;
-  private Connectivity connectivity;
+  private RedisLink link;
   private boolean cluster;
   private String where;
   private volatile boolean closed;
@@ -71,65 +64,11 @@ public final class RedisStateStore implements StateStore {
   @Override
   public void init(ComponentMetadata metadata, ComponentContext context) throws Exception {
     config = RedisStateConfig.from(metadata);
-    where = "redis at " + String.join(",", config.settings().hosts());
+    where = String.valueOf(config.settings());
     cluster = config.settings().clientType() == RedisClientType.CLUSTER;
-    Optional<Vertx> shared = context.shared(Vertx.class);
-    ownVertx = shared.isEmpty();
-    vertx = shared.orElseGet(Vertx::vertx);
-    boolean ok = false;
-    try {
-      redis = Redis.createClient(vertx, config.settings().toOptions());
-      Duration dial = config.settings().dialTimeout();
-      Duration read =
-          config.readTimeout() != null
-              ? config.readTimeout()
-              : RedisStateConfig.DEFAULT_READ_TIMEOUT;
-      Duration pingTimeout = dial.plus(read);
-      try {
-        redis
-            .send(Request.cmd(Command.PING))
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(pingTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        throw ComponentException.failure(
-            "component "
-                + metadata.name()
-                + ": cannot connect to "
-                + where
-                + ": "
-                + config.redact(String.valueOf(e.getCause().getMessage())),
-            null);
-      } catch (TimeoutException e) {
-        throw ComponentException.failure(
-            "component "
-                + metadata.name()
-                + ": cannot connect to "
-                + where
-                + ": no answer within "
-                + pingTimeout.toMillis()
-                + "ms",
-            null);
-      }
-      connectivity =
-          new Connectivity(
-              vertx,
-              redis,
-              "state store " + metadata.name(),
-              where,
-              config.settings().minRetryInterval(),
-              config.settings().maxRetryInterval(),
-              pingTimeout,
-              config::redact,
-              LOG);
-      connectivity.start();
-      LOG.info("state store {}: {}", metadata.name(), config);
-      ok = true;
-    } finally {
-      if (!ok) {
-        close();
-      }
-    }
+    link =
+        RedisLink.open("state store " + metadata.name(), config.settings(), context, LOG, o -> o);
+    LOG.info("state store {}: {}", metadata.name(), config);
   }
 
   @Override
@@ -139,8 +78,8 @@ public final class RedisStateStore implements StateStore {
 
   @Override
   public Optional<String> trouble() {
-    Connectivity c = connectivity;
-    return c == null ? Optional.empty() : c.trouble();
+    RedisLink l = link;
+    return l == null ? Optional.empty() : l.trouble();
   }
 
   // ---- reads ------------------------------------------------------------------------------------
@@ -313,7 +252,8 @@ public final class RedisStateStore implements StateStore {
   /**
    * Runs {@code script} with EVALSHA (EVAL when Redis has not cached it), bounded by {@code
    * timeout}, and turns the reply into a result with {@code read} (which may throw a {@link
-   * ComponentException}). Fails at once while the store is cut off from Redis.
+   * ComponentException}). Fails at once while the store is cut off from Redis (see {@link
+   * RedisLink}).
    */
   private <T> CompletionStage<T> run(
       String what,
@@ -326,43 +266,35 @@ public final class RedisStateStore implements StateStore {
       return CompletableFuture.failedFuture(
           ComponentException.failure("state store is closed", null));
     }
-    Optional<String> trouble = connectivity.trouble();
-    if (trouble.isPresent()) {
-      return CompletableFuture.failedFuture(
-          ComponentException.failure(what + " failed: " + trouble.get(), null));
-    }
-    Future<Response> sent;
-    try {
-      sent =
-          redis
-              .send(request(Command.EVALSHA, script.sha(), keys, args))
-              .recover(
-                  e -> {
-                    if (e instanceof ErrorType err && err.is("NOSCRIPT")) {
-                      return redis.send(request(Command.EVAL, script.text(), keys, args));
-                    }
-                    return Future.failedFuture(e);
-                  });
-    } catch (RuntimeException e) {
-      sent = Future.failedFuture(e);
-    }
-    CompletableFuture<Response> reply = sent.toCompletionStage().toCompletableFuture();
-    if (timeout != null) {
-      reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-    return reply.handle(
-        (r, e) -> {
-          if (e != null) {
-            throw failure(what, Completions.unwrap(e), timeout, script == StateScripts.APPLY);
-          }
-          connectivity.succeeded();
-          return read.apply(r);
-        });
+    Future<Response> sent =
+        link.guard(
+            redis ->
+                redis
+                    .send(request(Command.EVALSHA, script.sha(), keys, args))
+                    .recover(
+                        e -> {
+                          if (e instanceof ErrorType err && err.is("NOSCRIPT")) {
+                            return redis.send(request(Command.EVAL, script.text(), keys, args));
+                          }
+                          return Future.failedFuture(e);
+                        }),
+            timeout);
+    return sent.toCompletionStage()
+        .handle(
+            (r, e) -> {
+              if (e != null) {
+                throw failure(what, Completions.unwrap(e), timeout, script == StateScripts.APPLY);
+              }
+              return read.apply(r);
+            });
   }
 
   private ComponentException failure(String what, Throwable e, Duration timeout, boolean writes) {
+    if (e instanceof ComponentException cut) {
+      // cut off from Redis: the link says why
+      return ComponentException.failure(what + " failed: " + cut.getMessage(), null);
+    }
     if (e instanceof TimeoutException) {
-      connectivity.failed(new TimeoutException("no answer within " + timeout.toMillis() + "ms"));
       return ComponentException.failure(
           what
               + " failed: no answer from "
@@ -373,14 +305,12 @@ public final class RedisStateStore implements StateStore {
               + (writes ? " (the write may still have been applied)" : ""),
           null);
     }
-    if (e instanceof ErrorType err && !Connectivity.isConnectionLoss(err)) {
+    if (RedisLink.isErrorReply(e) && !RedisLink.isConnectionLoss(e)) {
       return ComponentException.failure(
-          what + " failed: redis answered " + config.redact(err.getMessage()), null);
+          what + " failed: redis answered " + config.redact(e.getMessage()), null);
     }
-    connectivity.failed(e);
-    String m = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     return ComponentException.failure(
-        what + " failed: cannot reach " + where + ": " + config.redact(m), null);
+        what + " failed: cannot reach " + where + ": " + link.describe(e), null);
   }
 
   private static Request request(
@@ -407,23 +337,8 @@ public final class RedisStateStore implements StateStore {
       return;
     }
     closed = true;
-    if (connectivity != null) {
-      connectivity.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (ownVertx && vertx != null) {
-      Future<Void> done = vertx.close();
-      if (!Context.isOnVertxThread()) {
-        try {
-          done.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-          LOG.warn("the state store's Vert.x instance did not close cleanly: {}", e.toString());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+    if (link != null) {
+      link.close();
     }
   }
 

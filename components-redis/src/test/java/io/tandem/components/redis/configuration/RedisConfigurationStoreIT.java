@@ -9,11 +9,12 @@ import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentMetadata;
 import io.tandem.components.configuration.ConfigurationItem;
 import io.tandem.components.configuration.ConfigurationWatch;
-import io.tandem.components.redis.PrivateRedis;
+import io.tandem.components.redis.RawRedis;
+import io.tandem.components.testing.PrivateRedis;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,12 +32,14 @@ import org.junit.jupiter.api.Test;
  */
 class RedisConfigurationStoreIT {
   private PrivateRedis redis;
+  private RawRedis raw;
   private ExecutorService workers;
   private RedisConfigurationStore store;
 
   @BeforeEach
   void start() throws Exception {
-    redis = PrivateRedis.launch("--notify-keyspace-events", "");
+    redis = PrivateRedis.start(false, "--notify-keyspace-events", "");
+    raw = new RawRedis(redis.address());
     workers = Executors.newCachedThreadPool();
   }
 
@@ -46,6 +49,7 @@ class RedisConfigurationStoreIT {
       store.close();
     }
     workers.shutdownNow();
+    raw.close();
     redis.close();
   }
 
@@ -58,8 +62,7 @@ class RedisConfigurationStoreIT {
   }
 
   private String notifyFlags() throws Exception {
-    Response r =
-        redis.command(Request.cmd(Command.CONFIG).arg("GET").arg("notify-keyspace-events"));
+    Response r = raw.call(Command.CONFIG, "GET", "notify-keyspace-events");
     return (r.isMap() ? r.get("notify-keyspace-events") : r.get(1)).toString();
   }
 
@@ -67,7 +70,7 @@ class RedisConfigurationStoreIT {
   void subscribingTurnsOnTheKeyspaceEventsItNeedsAndHearsExpiries() throws Exception {
     store = open(Map.of("redisHost", redis.address()));
     assertThat(notifyFlags()).isEmpty();
-    redis.command(Request.cmd(Command.SET).arg("session").arg("abc||1").arg("PX").arg(700));
+    raw.call(Command.SET, "session", "abc||1", "PX", 700);
     Map<String, ConfigurationItem> seen = new ConcurrentHashMap<>();
     try (ConfigurationWatch w =
         store
@@ -82,16 +85,8 @@ class RedisConfigurationStoreIT {
 
   @Test
   void aServerThatRefusesToEnableNotificationsFailsTheSubscribeSayingWhatToSet() throws Exception {
-    redis.command(
-        Request.cmd(Command.ACL)
-            .arg("SETUSER")
-            .arg("limited")
-            .arg("on")
-            .arg(">s3cret-pw")
-            .arg("~*")
-            .arg("&*")
-            .arg("+@all")
-            .arg("-config|set"));
+    raw.call(
+        Command.ACL, "SETUSER", "limited", "on", ">s3cret-pw", "~*", "&*", "+@all", "-config|set");
     store =
         open(
             Map.of(
@@ -117,14 +112,15 @@ class RedisConfigurationStoreIT {
   @Test
   void getOfEveryKeyScansAndLeavesOutOtherTypesAndEmptyValues() throws Exception {
     store = open(Map.of("redisHost", redis.address()));
-    Request mset = Request.cmd(Command.MSET);
+    List<Object> mset = new ArrayList<>();
     for (int i = 0; i < 2500; i++) {
-      mset.arg("item-" + i).arg("v" + i + "||" + i);
+      mset.add("item-" + i);
+      mset.add("v" + i + "||" + i);
     }
-    redis.command(mset);
-    redis.command(Request.cmd(Command.LPUSH).arg("a-list").arg("x"));
-    redis.command(Request.cmd(Command.SET).arg("empty").arg("||4"));
-    redis.command(Request.cmd(Command.SET).arg("no-version").arg("plain"));
+    raw.call(Command.MSET, mset.toArray());
+    raw.call(Command.LPUSH, "a-list", "x");
+    raw.call(Command.SET, "empty", "||4");
+    raw.call(Command.SET, "no-version", "plain");
     Map<String, ConfigurationItem> all =
         store.get(List.of(), Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertThat(all).hasSize(2501).doesNotContainKeys("a-list", "empty");

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentMetadata;
-import io.tandem.components.redis.PrivateRedis;
+import io.tandem.components.redis.RawRedis;
+import io.tandem.components.testing.PrivateRedis;
 import io.tandem.components.testing.TestServers;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -52,15 +52,15 @@ class RedisLockStoreIT {
 
   @Test
   void aPrimaryWithReplicasIsRefused() throws Exception {
-    try (PrivateRedis primary = PrivateRedis.launch()) {
+    try (PrivateRedis primary = PrivateRedis.start(false)) {
       String[] hostPort = primary.address().split(":");
-      try (PrivateRedis replica = PrivateRedis.launch("--replicaof", hostPort[0], hostPort[1])) {
+      try (PrivateRedis replica =
+          PrivateRedis.start(false, "--replicaof", hostPort[0], hostPort[1])) {
         await()
             .atMost(Duration.ofSeconds(15))
             .until(
                 () ->
-                    primary
-                        .command(Request.cmd(Command.INFO).arg("replication"))
+                    RawRedis.once(primary.address(), Command.INFO, "replication")
                         .toString()
                         .contains("connected_slaves:1"));
         assertThatThrownBy(() -> open(Map.of("redisHost", primary.address())))

@@ -12,7 +12,9 @@ import io.tandem.components.pubsub.Message;
 import io.tandem.components.pubsub.MessageHandler;
 import io.tandem.components.pubsub.PublishRequest;
 import io.tandem.components.pubsub.SubscribeRequest;
+import io.tandem.components.redis.RawRedis;
 import io.tandem.components.testing.TestServers;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -56,7 +58,7 @@ class RedisPubSubIT {
       c.close();
     }
     if (raw != null) {
-      raw.send("DEL", topic);
+      raw.call(Command.DEL, topic);
       raw.close();
     }
     workers.shutdownNow();
@@ -111,14 +113,22 @@ class RedisPubSubIT {
   @Test
   void messagesADeadConsumerLeftPendingAreReclaimed() throws Exception {
     RedisPubSub publisher = pubsub("publisher", Map.of());
-    raw.send("XGROUP", "CREATE", topic, "orders", "0", "MKSTREAM");
+    raw.call(Command.XGROUP, "CREATE", topic, "orders", "0", "MKSTREAM");
     for (int i = 0; i < 5; i++) {
       publish(publisher, "lost-" + i);
     }
     // a sidecar reads them and dies before acknowledging
     Response read =
-        raw.send(
-            "XREADGROUP", "GROUP", "orders", "dead-sidecar", "COUNT", 10, "STREAMS", topic, ">");
+        raw.call(
+            Command.XREADGROUP,
+            "GROUP",
+            "orders",
+            "dead-sidecar",
+            "COUNT",
+            10,
+            "STREAMS",
+            topic,
+            ">");
     assertThat(read.get(0).get(1).size()).isEqualTo(5);
     assertThat(pendingCount("orders")).isEqualTo(5);
 
@@ -226,8 +236,8 @@ class RedisPubSubIT {
   @Test
   void entriesWrittenByDaprAreDelivered() throws Exception {
     byte[] event = "{\"specversion\":\"1.0\",\"data\":\"hi\"}".getBytes(UTF_8);
-    raw.send("XADD", topic, "*", "data", event, "metadata", "{\"rawPayload\":\"false\"}");
-    raw.send("XADD", topic, "*", "data", "older-dapr".getBytes(UTF_8));
+    raw.call(Command.XADD, topic, "*", "data", event, "metadata", "{\"rawPayload\":\"false\"}");
+    raw.call(Command.XADD, topic, "*", "data", "older-dapr".getBytes(UTF_8));
     RedisPubSub p = pubsub("dapr-interop", Map.of());
     List<Message> got = new CopyOnWriteArrayList<>();
     subscribe(
@@ -254,7 +264,7 @@ class RedisPubSubIT {
         .toCompletableFuture()
         .join();
 
-    Response entries = raw.send("XRANGE", topic, "-", "+");
+    Response entries = raw.call(Command.XRANGE, topic, "-", "+");
     assertThat(entries.size()).isEqualTo(1);
     Response fields = entries.get(0).get(1);
     assertThat(fields.size()).isEqualTo(4);
@@ -311,7 +321,7 @@ class RedisPubSubIT {
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
 
     // trimming is approximate: whole nodes of the stream go, so somewhat more than 10 remain
-    assertThat(raw.number("XLEN", topic)).isBetween(10L, 500L);
+    assertThat(raw.call(Command.XLEN, topic).toLong()).isBetween(10L, 500L);
   }
 
   // ---- failures
@@ -379,7 +389,7 @@ class RedisPubSubIT {
   }
 
   private long pendingCount(String group) throws Exception {
-    return raw.send("XPENDING", topic, group).get(0).toLong();
+    return raw.call(Command.XPENDING, topic, group).get(0).toLong();
   }
 
   /** Waits until the subscriptions of {@code p} are blocked in XREADGROUP. */
@@ -388,7 +398,7 @@ class RedisPubSubIT {
         .atMost(WAIT)
         .until(
             () -> {
-              String clients = raw.send("CLIENT", "LIST").toString();
+              String clients = raw.call(Command.CLIENT, "LIST").toString();
               return p.consumers().stream()
                   .allMatch(
                       c ->

@@ -7,6 +7,9 @@ import static org.awaitility.Awaitility.await;
 import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentMetadata;
 import io.tandem.components.pubsub.PublishRequest;
+import io.tandem.components.redis.RawRedis;
+import io.tandem.components.testing.PrivateRedis;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +34,7 @@ class RedisPubSubTrimIT {
   @BeforeEach
   void setUp() throws Exception {
     workers = Executors.newCachedThreadPool();
-    redis = new PrivateRedis("--stream-node-max-entries", "1").start();
+    redis = PrivateRedis.start(true, "--stream-node-max-entries", "1");
     raw = new RawRedis(redis.address());
   }
 
@@ -86,7 +89,7 @@ class RedisPubSubTrimIT {
 
   private List<String> datas() throws Exception {
     List<String> out = new ArrayList<>();
-    for (Response e : raw.send("XRANGE", "events", "-", "+")) {
+    for (Response e : raw.call(Command.XRANGE, "events", "-", "+")) {
       out.add(e.get(1).get(1).toString());
     }
     return out;

@@ -10,13 +10,13 @@ import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentException.Reason;
 import io.tandem.components.ComponentMetadata;
+import io.tandem.components.redis.RawRedis;
 import io.tandem.components.state.DeleteRequest;
 import io.tandem.components.state.GetRequest;
 import io.tandem.components.state.SetRequest;
 import io.tandem.components.state.TransactionalOperation;
+import io.tandem.components.testing.PrivateRedis;
 import io.vertx.redis.client.Command;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,7 +26,6 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code state.redis} with {@code redisType: cluster} against a private three-node Redis Cluster:
@@ -34,19 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  * one slot.
  */
 class RedisStateClusterIT {
-  @TempDir static Path dir;
-
   private static final List<PrivateRedis> nodes = new ArrayList<>();
   private static RedisStateStore store;
 
   @BeforeAll
   static void startCluster() throws Exception {
     for (int i = 0; i < 3; i++) {
-      Path nodeDir = Files.createDirectories(dir.resolve("node" + i));
       nodes.add(
-          new PrivateRedis(
-                  nodeDir, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
-              .start());
+          PrivateRedis.start(
+              false, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"));
     }
     int perNode = HashSlots.SLOTS / nodes.size();
     for (int i = 0; i < nodes.size(); i++) {

@@ -11,10 +11,11 @@ import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentException.Reason;
 import io.tandem.components.ComponentMetadata;
+import io.tandem.components.redis.RawRedis;
 import io.tandem.components.state.GetRequest;
 import io.tandem.components.state.SetRequest;
+import io.tandem.components.testing.PrivateRedis;
 import io.vertx.redis.client.Command;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code state.redis} against a redis-server of the test's own, which the test kills, suspends and
@@ -30,8 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * recovers by itself once the server is back.
  */
 class RedisStateReconnectIT {
-  @TempDir Path dir;
-
   private PrivateRedis server;
   private RedisStateStore store;
 
@@ -57,7 +55,7 @@ class RedisStateReconnectIT {
 
   @Test
   void aKilledServerIsReportedOperationsFailFastAndAllRecoversOnRestart() throws Exception {
-    server = new PrivateRedis(dir).start();
+    server = PrivateRedis.start(false);
     store = open(Map.of());
     join(store.set(SetRequest.of("k", "before".getBytes(UTF_8))));
     assertThat(store.trouble()).isEmpty();
@@ -89,7 +87,7 @@ class RedisStateReconnectIT {
   @Test
   void aServerThatStopsAnsweringTimesOperationsOutAndIsReportedUntilItAnswersAgain()
       throws Exception {
-    server = new PrivateRedis(dir).start();
+    server = PrivateRedis.start(false);
     store = open(Map.of("readTimeout", "500ms"));
     join(store.set(SetRequest.of("k", "v".getBytes(UTF_8))));
 
@@ -111,7 +109,7 @@ class RedisStateReconnectIT {
 
   @Test
   void scriptsFlushedFromTheServerAreSentAgain() throws Exception {
-    server = new PrivateRedis(dir).start();
+    server = PrivateRedis.start(false);
     store = open(Map.of());
     join(store.set(SetRequest.of("k", "v1".getBytes(UTF_8))));
     try (RawRedis raw = new RawRedis(server.address())) {
@@ -127,7 +125,7 @@ class RedisStateReconnectIT {
 
   @Test
   void aPasswordIsUsedAndNeverShownWhenWrong() throws Exception {
-    server = new PrivateRedis(dir, "--requirepass", "open-sesame-42").start();
+    server = PrivateRedis.start(false, "--requirepass", "open-sesame-42");
 
     RedisStateStore wrong = new RedisStateStore();
     assertThatThrownBy(
@@ -148,7 +146,7 @@ class RedisStateReconnectIT {
 
   @Test
   void closingWhileCutOffDoesNotHang() throws Exception {
-    server = new PrivateRedis(dir).start();
+    server = PrivateRedis.start(false);
     store = open(Map.of());
     server.kill();
     await().atMost(Duration.ofSeconds(5)).until(() -> store.trouble().isPresent());

@@ -8,6 +8,7 @@ import io.tandem.components.ComponentContext;
 import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentException.Reason;
 import io.tandem.components.ComponentMetadata;
+import io.tandem.components.redis.RawRedis;
 import io.tandem.components.state.Concurrency;
 import io.tandem.components.state.DeleteRequest;
 import io.tandem.components.state.GetRequest;
