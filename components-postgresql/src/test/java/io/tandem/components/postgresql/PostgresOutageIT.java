@@ -13,10 +13,12 @@ import io.tandem.components.bindings.InvokeResponse;
 import io.tandem.components.configuration.ConfigurationItem;
 import io.tandem.components.configuration.ConfigurationWatch;
 import io.tandem.components.postgresql.bindings.PostgresOutputBinding;
+import io.tandem.components.postgresql.configuration.ConfigTables;
 import io.tandem.components.postgresql.configuration.PostgresConfigurationStore;
 import io.tandem.components.postgresql.state.PostgresStateStore;
 import io.tandem.components.state.GetRequest;
 import io.tandem.components.state.SetRequest;
+import io.tandem.components.testing.PrivatePostgres;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,7 @@ class PostgresOutageIT {
   private static final Duration OPERATION_LIMIT = Duration.ofSeconds(5);
 
   private ExecutorService workers;
-  private KillablePostgres pg;
+  private PrivatePostgres pg;
   private PostgresStateStore state;
   private PostgresConfigurationStore config;
   private PostgresOutputBinding binding;
@@ -48,19 +50,9 @@ class PostgresOutageIT {
   @BeforeEach
   void start() throws Exception {
     workers = Executors.newCachedThreadPool();
-    pg = KillablePostgres.start();
+    pg = PrivatePostgres.create();
     try (TestSql sql = TestSql.connect(pg.url())) {
-      sql.exec(
-          "CREATE TABLE config (KEY VARCHAR NOT NULL, VALUE VARCHAR NOT NULL,"
-              + " VERSION VARCHAR NOT NULL, METADATA JSON)");
-      sql.exec(
-          "CREATE FUNCTION notify_config() RETURNS TRIGGER AS $$ DECLARE data json; BEGIN"
-              + " IF (TG_OP = 'DELETE') THEN data = row_to_json(OLD); ELSE data = row_to_json(NEW);"
-              + " END IF; PERFORM pg_notify('config', json_build_object('table', TG_TABLE_NAME,"
-              + " 'action', TG_OP, 'data', data)::text); RETURN NULL; END; $$ LANGUAGE plpgsql");
-      sql.exec(
-          "CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE ON config"
-              + " FOR EACH ROW EXECUTE PROCEDURE notify_config()");
+      ConfigTables.create(sql, "config", "config");
     }
     ComponentContext context = ComponentContext.of("app", "", workers, Map.of());
     String timeout = OPERATION_LIMIT.toSeconds() + "s";
@@ -113,6 +105,7 @@ class PostgresOutageIT {
     assertThat(binding.trouble()).isEmpty();
 
     pg.kill();
+    assertThat(pg.listening()).as("the killed server's port").isFalse();
 
     await()
         .atMost(Duration.ofSeconds(30))
@@ -164,7 +157,7 @@ class PostgresOutageIT {
       sql.exec("CREATE ROLE app LOGIN PASSWORD 'app-pw'");
       sql.exec("GRANT SELECT ON config TO app");
     }
-    String appUrl = "postgres://app:app-pw@127.0.0.1:" + pg.port() + "/postgres?sslmode=disable";
+    String appUrl = pg.url("app", "app-pw");
     PostgresConfigurationStore appConfig = new PostgresConfigurationStore();
     appConfig.init(
         new ComponentMetadata(
@@ -206,11 +199,7 @@ class PostgresOutageIT {
 
   private void writeConfig(String key, String value, String version) throws Exception {
     try (TestSql sql = TestSql.connect(pg.url())) {
-      if (sql.exec("UPDATE config SET value = $2, version = $3 WHERE key = $1", key, value, version)
-          == 0) {
-        sql.exec(
-            "INSERT INTO config (key, value, version) VALUES ($1, $2, $3)", key, value, version);
-      }
+      ConfigTables.write(sql, "config", key, value, version);
     }
   }
 

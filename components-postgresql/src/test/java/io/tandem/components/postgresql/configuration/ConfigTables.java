@@ -3,11 +3,11 @@ package io.tandem.components.postgresql.configuration;
 import io.tandem.components.postgresql.TestSql;
 
 /** What an operator does for {@code configuration.postgresql}, as Dapr's docs tell. */
-final class ConfigTables {
+public final class ConfigTables {
   private ConfigTables() {}
 
   /** The table with Dapr's layout, and a trigger notifying {@code channel} of each change. */
-  static void create(TestSql sql, String table, String channel) throws Exception {
+  public static void create(TestSql sql, String table, String channel) throws Exception {
     sql.exec(
         "CREATE TABLE IF NOT EXISTS "
             + table
@@ -51,7 +51,7 @@ final class ConfigTables {
   }
 
   /** Sets {@code key}: updates its row, or inserts one. */
-  static void write(TestSql sql, String table, String key, String value, String version)
+  public static void write(TestSql sql, String table, String key, String value, String version)
       throws Exception {
     int n =
         sql.exec(
