@@ -75,7 +75,7 @@ abstract class DirectClient implements AutoCloseable {
                 + connections) {
           final Pool pool =
               PgBuilder.pool()
-                  .with(new PoolOptions().setMaxSize(connections))
+                  .with(new PoolOptions().setMaxSize(connections).setConnectionTimeout(0))
                   .connectingTo(PgConnectOptions.fromUri(url).setCachePreparedStatements(true))
                   .using(vertx)
                   .build();
