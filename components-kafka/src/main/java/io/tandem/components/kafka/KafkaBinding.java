@@ -89,21 +89,7 @@ public final class KafkaBinding implements InputBinding, OutputBinding {
 
   @Override
   public Optional<String> trouble() {
-    KafkaConnection c = conn;
-    if (c == null) {
-      return Optional.empty();
-    }
-    Optional<String> t = c.trouble();
-    if (t.isPresent()) {
-      return t;
-    }
-    for (TopicConsumer tc : consumers) {
-      String s = tc.trouble();
-      if (s != null) {
-        return Optional.of(s);
-      }
-    }
-    return Optional.empty();
+    return KafkaConnection.trouble(conn, consumers);
   }
 
   @Override

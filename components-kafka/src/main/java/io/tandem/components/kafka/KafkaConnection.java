@@ -261,4 +261,25 @@ final class KafkaConnection implements AutoCloseable {
       return t;
     };
   }
+
+  /**
+   * A component's trouble: the connection's own first (brokers unreachable, authentication), then
+   * the first consumer's; empty before init.
+   */
+  static Optional<String> trouble(KafkaConnection conn, Iterable<TopicConsumer> consumers) {
+    if (conn == null) {
+      return Optional.empty();
+    }
+    Optional<String> t = conn.trouble();
+    if (t.isPresent()) {
+      return t;
+    }
+    for (TopicConsumer tc : consumers) {
+      String s = tc.trouble();
+      if (s != null) {
+        return Optional.of(s);
+      }
+    }
+    return Optional.empty();
+  }
 }

@@ -11,6 +11,7 @@ import io.tandem.components.ComponentException;
 import io.tandem.components.ComponentMetadata;
 import io.tandem.components.pubsub.PublishRequest;
 import io.tandem.components.pubsub.SubscribeRequest;
+import io.tandem.components.testing.TcpProxy;
 import io.tandem.components.testing.TestServers;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -100,7 +101,11 @@ class KafkaTroubleIT {
             return CompletableFuture.completedFuture(null);
           });
 
-      try (TcpForwarder f = new TcpForwarder(port, TestServers.kafkaBrokers())) {
+      String broker = TestServers.kafkaBrokers();
+      int colon = broker.lastIndexOf(':');
+      try (TcpProxy f =
+          new TcpProxy(
+              port, broker.substring(0, colon), Integer.parseInt(broker.substring(colon + 1)))) {
         await().atMost(Duration.ofSeconds(30)).until(() -> p.trouble().isEmpty());
         p.publish(new PublishRequest(topic, "made it".getBytes(UTF_8), null, Map.of()))
             .toCompletableFuture()

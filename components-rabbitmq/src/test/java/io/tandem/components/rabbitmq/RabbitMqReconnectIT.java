@@ -10,6 +10,7 @@ import io.tandem.components.ComponentException;
 import io.tandem.components.pubsub.PubSub;
 import io.tandem.components.pubsub.PublishRequest;
 import io.tandem.components.pubsub.SubscribeRequest;
+import io.tandem.components.testing.TcpProxy;
 import io.tandem.components.testing.TestServers;
 import java.net.URI;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.tandem.components.rabbitmq;
+package io.tandem.components.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,9 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP proxy to a real server that a test can cut: {@link #cut()} drops every connection
  * as a failing network would, and while {@link #refuse} is on, new connections are closed at once.
- * The shared RabbitMQ server is never touched.
+ * Not a fake: whatever answers is the real server, which is never touched, so a test can cut or
+ * delay a component's connection to a shared server.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String targetHost;
   private final int targetPort;
@@ -23,22 +24,32 @@ final class TcpProxy implements AutoCloseable {
   private volatile boolean refusing;
   private volatile boolean closed;
 
-  TcpProxy(String targetHost, int targetPort) throws IOException {
+  /** A proxy on a free loopback port. */
+  public TcpProxy(String targetHost, int targetPort) throws IOException {
+    this(0, targetHost, targetPort);
+  }
+
+  /**
+   * A proxy on loopback port {@code localPort} ({@code 0}: a free one), for a test that needs an
+   * address to start answering only from some moment on.
+   */
+  public TcpProxy(int localPort, String targetHost, int targetPort) throws IOException {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     this.server = new ServerSocket();
-    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), localPort));
     Thread t = new Thread(this::accept, "tcp-proxy-accept");
     t.setDaemon(true);
     t.start();
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
   /** Drops every open connection. */
-  void cut() {
+  public void cut() {
     for (Socket s : sockets) {
       close(s);
     }
@@ -46,7 +57,7 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** While on, connections are closed as soon as they are accepted. */
-  void refuse(boolean on) {
+  public void refuse(boolean on) {
     refusing = on;
   }
 
