@@ -85,19 +85,14 @@ public final class SidecarMetrics {
 
   public void stateOperation(
       String component, String operation, boolean success, double latencyMs) {
-    Tags tags =
-        Tags.of(
-            "app_id", appId,
-            "component", component,
-            "namespace", namespace,
-            "operation", operation,
-            "success", Boolean.toString(success));
-    count("dapr_component_state_count", tags, "The number of state store operations");
-    latency(
-        "dapr_component_state_latencies",
-        tags,
-        latencyMs,
-        "State store operation latency, in milliseconds");
+    componentOperation(
+        "state",
+        "The number of state store operations",
+        "State store operation latency, in milliseconds",
+        component,
+        operation,
+        success,
+        latencyMs);
   }
 
   /**
@@ -106,22 +101,14 @@ public final class SidecarMetrics {
    */
   public void configurationOperation(
       String component, String operation, boolean success, double latencyMs) {
-    Tags tags =
-        Tags.of(
-            "app_id", appId,
-            "component", component,
-            "namespace", namespace,
-            "operation", operation,
-            "success", Boolean.toString(success));
-    count(
-        "dapr_component_configuration_count",
-        tags,
-        "The number of operations performed on the configuration component");
-    latency(
-        "dapr_component_configuration_latencies",
-        tags,
-        latencyMs,
-        "The latency of the response from the configuration component, in milliseconds");
+    componentOperation(
+        "configuration",
+        "The number of operations performed on the configuration component",
+        "The latency of the response from the configuration component, in milliseconds",
+        component,
+        operation,
+        success,
+        latencyMs);
   }
 
   /**
@@ -140,6 +127,28 @@ public final class SidecarMetrics {
   /** One output binding call through the bindings API (Dapr records unknown bindings too). */
   public void outputBindingInvoked(
       String component, String operation, boolean success, double latencyMs) {
+    componentOperation(
+        "output_binding",
+        "The number of operations invoked on the output binding component",
+        "The latency of the response from the output binding component, in milliseconds",
+        component,
+        operation,
+        success,
+        latencyMs);
+  }
+
+  /**
+   * Dapr's per-component pair {@code dapr_component_<kind>_count} and {@code
+   * dapr_component_<kind>_latencies}, labelled with the component, operation and outcome.
+   */
+  private void componentOperation(
+      String kind,
+      String countHelp,
+      String latencyHelp,
+      String component,
+      String operation,
+      boolean success,
+      double latencyMs) {
     Tags tags =
         Tags.of(
             "app_id", appId,
@@ -147,15 +156,8 @@ public final class SidecarMetrics {
             "namespace", namespace,
             "operation", operation,
             "success", Boolean.toString(success));
-    count(
-        "dapr_component_output_binding_count",
-        tags,
-        "The number of operations invoked on the output binding component");
-    latency(
-        "dapr_component_output_binding_latencies",
-        tags,
-        latencyMs,
-        "The latency of the response from the output binding component, in milliseconds");
+    count("dapr_component_" + kind + "_count", tags, countHelp);
+    latency("dapr_component_" + kind + "_latencies", tags, latencyMs, latencyHelp);
   }
 
   /** One input binding event delivered to the app; {@code success} is the app's answer. */
