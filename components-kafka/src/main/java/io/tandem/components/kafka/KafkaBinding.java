@@ -172,17 +172,7 @@ public final class KafkaBinding implements InputBinding, OutputBinding {
 
   @Override
   public void close() {
-    KafkaConnection c = conn;
-    List<CompletableFuture<Void>> stops = new ArrayList<>();
-    for (TopicConsumer tc : consumers) {
-      tc.close();
-      stops.add(tc.stopped());
-    }
-    consumers.clear();
-    KafkaComponents.await(stops, label);
-    if (c != null) {
-      c.close();
-    }
+    KafkaComponents.close(conn, consumers, label);
   }
 
   /** A reader with nothing to read: no topics. */

@@ -3,6 +3,7 @@ package io.tandem.components.kafka;
 import io.tandem.components.Completions;
 import io.tandem.components.ComponentException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +51,23 @@ final class KafkaComponents {
   }
 
   /** Waits, bounded, for consumers to stop. */
+  /**
+   * Stops a component: its consumers first (each commits what is done), waiting for them up to
+   * {@link #CONSUMERS_STOP}, then its connection.
+   */
+  static void close(KafkaConnection conn, List<TopicConsumer> consumers, String label) {
+    List<CompletableFuture<Void>> stops = new ArrayList<>();
+    for (TopicConsumer tc : consumers) {
+      tc.close();
+      stops.add(tc.stopped());
+    }
+    consumers.clear();
+    await(stops, label);
+    if (conn != null) {
+      conn.close();
+    }
+  }
+
   static void await(List<CompletableFuture<Void>> stops, String label) {
     if (stops.isEmpty()) {
       return;

@@ -218,17 +218,7 @@ public final class KafkaPubSub implements PubSub {
 
   @Override
   public void close() {
-    KafkaConnection c = conn;
-    List<CompletableFuture<Void>> stops = new ArrayList<>();
-    for (TopicConsumer tc : consumers) {
-      tc.close();
-      stops.add(tc.stopped());
-    }
-    consumers.clear();
-    KafkaComponents.await(stops, label);
-    if (c != null) {
-      c.close();
-    }
+    KafkaComponents.close(conn, consumers, label);
   }
 
   // ----
