@@ -1,5 +1,6 @@
 package io.tandem.components.pubsub;
 
+import io.tandem.components.Completions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -103,12 +104,8 @@ final class BatchingHandler implements MessageHandler {
       byId.put(p.entry().entryId(), p);
       entries.add(p.entry());
     }
-    CompletionStage<Set<String>> stage;
-    try {
-      stage = handler.handle(new BulkMessage(topic, entries, Map.of()));
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
+    CompletionStage<Set<String>> stage =
+        Completions.call(() -> handler.handle(new BulkMessage(topic, entries, Map.of())));
     stage.whenComplete(
         (failed, err) ->
             byId.forEach(

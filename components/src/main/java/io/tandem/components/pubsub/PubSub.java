@@ -63,13 +63,14 @@ public interface PubSub extends Component {
       chain =
           chain.thenCompose(
               v ->
-                  call(() ->
-                          publish(
-                              new PublishRequest(
-                                  request.topic(),
-                                  e.event(),
-                                  e.contentType(),
-                                  e.metadata().isEmpty() ? request.metadata() : e.metadata())))
+                  Completions.call(
+                          () ->
+                              publish(
+                                  new PublishRequest(
+                                      request.topic(),
+                                      e.event(),
+                                      e.contentType(),
+                                      e.metadata().isEmpty() ? request.metadata() : e.metadata())))
                       .handle(
                           (ok, err) -> {
                             if (err != null) {
@@ -110,14 +111,5 @@ public interface PubSub extends Component {
   /** Whether one subscription receives a topic's messages in publish order (see above). */
   default boolean ordered() {
     return false;
-  }
-
-  private static CompletableFuture<Void> call(
-      java.util.function.Supplier<CompletionStage<Void>> op) {
-    try {
-      return op.get().toCompletableFuture();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 
 /**
  * A key/value store behind the state API. Errors are reported by completing exceptionally with a
@@ -41,7 +40,7 @@ public interface StateStore extends Component {
     List<CompletableFuture<BulkGetItem>> all = new ArrayList<>();
     for (GetRequest r : requests) {
       all.add(
-          call(() -> get(r))
+          Completions.call(() -> get(r))
               .handle(
                   (res, err) ->
                       err == null
@@ -61,7 +60,7 @@ public interface StateStore extends Component {
     Map<String, ComponentException> failures = new LinkedHashMap<>();
     for (SetRequest r : requests) {
       all.add(
-          call(() -> set(r))
+          Completions.call(() -> set(r))
               .handle(
                   (ok, err) -> {
                     if (err != null) {
@@ -96,15 +95,6 @@ public interface StateStore extends Component {
         new ComponentException(
             ComponentException.Reason.NOT_SUPPORTED,
             "this state store does not support transactions"));
-  }
-
-  /** The operation's future; an operation that throws instead of failing its future counts too. */
-  private static <T> CompletableFuture<T> call(Supplier<CompletionStage<T>> operation) {
-    try {
-      return operation.get().toCompletableFuture();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   /** A non-null message, so that a failed key is never mistaken for a missing one. */

@@ -82,12 +82,7 @@ public final class BindingsService implements AppHealthListener {
     String name = req.getName();
     String operation = req.getOperation();
     long start = System.nanoTime();
-    CompletionStage<InvokeResponse> call;
-    try {
-      call = call(req);
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
-    }
+    CompletionStage<InvokeResponse> call = Completions.call(() -> call(req));
     return call.handle(
         (res, err) -> {
           metrics.outputBindingInvoked(

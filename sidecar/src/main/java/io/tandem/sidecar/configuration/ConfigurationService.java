@@ -61,12 +61,8 @@ public final class ConfigurationService implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     long start = System.nanoTime();
-    CompletionStage<Map<String, ConfigurationItem>> stage;
-    try {
-      stage = store.get(req.getKeysList(), req.getMetadataMap());
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
+    CompletionStage<Map<String, ConfigurationItem>> stage =
+        Completions.call(() -> store.get(req.getKeysList(), req.getMetadataMap()));
     return stage.handle(
         (items, err) -> {
           metrics.configurationOperation(req.getStoreName(), "get", err == null, ms(start));
@@ -168,12 +164,9 @@ public final class ConfigurationService implements AutoCloseable {
     Subscription s = new Subscription(UUID.randomUUID().toString(), req, sink);
     subscriptions.put(s.id(), s);
     long start = System.nanoTime();
-    CompletionStage<ConfigurationWatch> watch;
-    try {
-      watch = store.subscribe(req.getKeysList(), req.getMetadataMap(), s::onUpdate);
-    } catch (RuntimeException e) {
-      watch = CompletableFuture.failedFuture(e);
-    }
+    CompletionStage<ConfigurationWatch> watch =
+        Completions.call(
+            () -> store.subscribe(req.getKeysList(), req.getMetadataMap(), s::onUpdate));
     watch.whenComplete(
         (w, err) -> {
           metrics.configurationOperation(req.getStoreName(), "subscribe", err == null, ms(start));

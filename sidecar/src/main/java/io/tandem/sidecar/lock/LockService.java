@@ -128,13 +128,7 @@ public final class LockService {
 
   private static <T> CompletionStage<T> call(
       Supplier<CompletionStage<T>> op, ApiError error, String what) {
-    CompletionStage<T> stage;
-    try {
-      stage = op.get();
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
-    return stage
+    return Completions.call(op)
         .handle(
             (v, err) -> {
               if (err == null) {

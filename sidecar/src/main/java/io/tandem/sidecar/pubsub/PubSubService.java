@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +49,7 @@ public final class PubSubService {
 
   /** {@code POST /v1.0/publish/{pubsub}/{topic}} and gRPC {@code PublishEvent}. */
   public CompletionStage<Void> publish(PublishEventRequest req, Trace trace) {
-    return guard(
+    return Completions.call(
         () -> {
           PubSubs.Target t = target(req.getPubsubName(), req.getTopic(), req.getMetadataMap());
           String topic = req.getTopic();
@@ -73,7 +72,7 @@ public final class PubSubService {
             throw forbidden(t.name(), topic);
           }
           PublishRequest pr = new PublishRequest(topic, data, contentType, md);
-          return call(() -> t.pubsub().publish(pr))
+          return Completions.call(() -> t.pubsub().publish(pr))
               .handle(
                   (v, err) -> {
                     metrics.pubsubEgress(t.name(), topic, err == null, millisSince(start));
@@ -100,7 +99,7 @@ public final class PubSubService {
    * response (see {@link #partialFailure} for how a transport reports them).
    */
   public CompletionStage<BulkPublishResponse> bulkPublish(BulkPublishRequest req, Trace trace) {
-    return guard(
+    return Completions.call(
         () -> {
           PubSubs.Target t = target(req.getPubsubName(), req.getTopic(), req.getMetadataMap());
           String topic = req.getTopic();
@@ -137,7 +136,7 @@ public final class PubSubService {
           io.tandem.components.pubsub.BulkPublishRequest br =
               new io.tandem.components.pubsub.BulkPublishRequest(
                   topic, entries, req.getMetadataMap());
-          return call(() -> t.pubsub().bulkPublish(br))
+          return Completions.call(() -> t.pubsub().bulkPublish(br))
               .handle(
                   (res, err) -> {
                     if (err != null) {
@@ -200,7 +199,7 @@ public final class PubSubService {
           new IllegalStateException(
               "topic " + deadLetterTopic + " is not allowed for app id " + appId));
     }
-    return call(
+    return Completions.call(
         () -> t.pubsub().publish(new PublishRequest(deadLetterTopic, data, contentType, metadata)));
   }
 
@@ -297,22 +296,6 @@ public final class PubSubService {
         .exception(
             "error when publishing to topic " + topic + " in pubsub " + pubsubName + ": " + error)
         .withMetadata(Map.of("topic", topic, "error", error));
-  }
-
-  private static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> body) {
-    try {
-      return body.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
-  private static <T> CompletableFuture<T> call(Supplier<CompletionStage<T>> op) {
-    try {
-      return op.get().toCompletableFuture();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   private static double millisSince(long startNanos) {

@@ -145,7 +145,7 @@ final class SubscriptionHandler implements MessageHandler, BulkMessageHandler {
             false,
             deliveryMetadata(m.metadata()));
     long start = System.nanoTime();
-    return call(() -> sink.deliver(event))
+    return Completions.call(() -> sink.deliver(event))
         .exceptionally(
             err -> {
               log.warn(
@@ -287,7 +287,7 @@ final class SubscriptionHandler implements MessageHandler, BulkMessageHandler {
               deliveryMetadata(batch.metadata()));
       long start = System.nanoTime();
       CompletionStage<Void> delivered =
-          call(() -> sink.deliverBulk(event))
+          Completions.call(() -> sink.deliverBulk(event))
               .exceptionally(
                   err -> {
                     log.warn(
@@ -383,14 +383,6 @@ final class SubscriptionHandler implements MessageHandler, BulkMessageHandler {
     Map<String, String> md = new LinkedHashMap<>(messageMetadata);
     md.put("pubsubName", def.pubsubName());
     return md;
-  }
-
-  private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletionStage<T>> op) {
-    try {
-      return op.get().toCompletableFuture();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   private static CompletionStage<Void> all(List<CompletionStage<Void>> stages) {

@@ -34,7 +34,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
  * The state building block, shared by the HTTP and gRPC transports: finds the store, applies the
@@ -75,7 +74,7 @@ public final class StateService {
   private record Target(String name, StateStore store, KeyPrefix prefix) {}
 
   public CompletionStage<GetStateResponse> getState(GetStateRequest req) {
-    return guard(
+    return Completions.call(
         () -> {
           Target t = target(req.getStoreName());
           GetRequest get =
@@ -107,7 +106,7 @@ public final class StateService {
   }
 
   public CompletionStage<GetBulkStateResponse> getBulkState(GetBulkStateRequest req) {
-    return guard(
+    return Completions.call(
         () -> {
           Target t = target(req.getStoreName());
           List<GetRequest> gets = new ArrayList<>();
@@ -146,7 +145,7 @@ public final class StateService {
   }
 
   public CompletionStage<Void> saveState(SaveStateRequest req) {
-    return guard(
+    return Completions.call(
         () -> {
           Target t = target(req.getStoreName());
           List<SetRequest> sets = new ArrayList<>();
@@ -169,7 +168,7 @@ public final class StateService {
   }
 
   public CompletionStage<Void> deleteState(DeleteStateRequest req) {
-    return guard(
+    return Completions.call(
         () -> {
           Target t = target(req.getStoreName());
           io.tandem.components.state.DeleteRequest del =
@@ -189,7 +188,7 @@ public final class StateService {
   }
 
   public CompletionStage<Void> deleteBulkState(DeleteBulkStateRequest req) {
-    return guard(
+    return Completions.call(
         () -> {
           Target t = target(req.getStoreName());
           List<CompletableFuture<Void>> all = new ArrayList<>();
@@ -216,7 +215,7 @@ public final class StateService {
   }
 
   public CompletionStage<Void> executeTransaction(ExecuteStateTransactionRequest req) {
-    return guard(
+    return Completions.call(
         () -> {
           Target t = target(req.getStoreName());
           if (!t.store().features().contains(StateStore.FEATURE_TRANSACTIONAL)) {
@@ -370,14 +369,5 @@ public final class StateService {
       case CONSISTENCY_STRONG -> Consistency.STRONG;
       default -> Consistency.UNSPECIFIED;
     };
-  }
-
-  /** Runs {@code body}, turning a synchronous throw into a failed stage. */
-  private static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> body) {
-    try {
-      return body.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 }
